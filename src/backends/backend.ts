@@ -1,0 +1,71 @@
+/**
+ * The Backend interface: uploads typed weights once, owns every buffer, runs the ops of ops.ts. Nothing above
+ * this boundary knows which backend runs; nothing below it knows about the engine.
+ */
+import type { ModelWeights } from '../model/weights.js';
+import type {
+  ActivationBuffer,
+  BackendOps,
+  KvCacheBuffer,
+  MatrixHandle,
+  QuantizedBuffer,
+  TernaryHandle,
+  VectorHandle,
+} from './ops.js';
+
+/** What a backend says about itself (shown by `--verbose` and in a result's usage data). */
+export interface BackendInfo {
+  readonly name: string;
+  /** Arithmetic of the non-integer parts: the reference is float64, fast backends float32. */
+  readonly precision: 'float64' | 'float32';
+  readonly threads: number;
+  readonly features: readonly string[];
+}
+
+export interface DeviceLayerWeights {
+  readonly attnNorm: VectorHandle;
+  readonly q: TernaryHandle;
+  readonly k: TernaryHandle;
+  readonly v: TernaryHandle;
+  readonly attnSubNorm: VectorHandle;
+  readonly o: TernaryHandle;
+  readonly ffnNorm: VectorHandle;
+  readonly gate: TernaryHandle;
+  readonly up: TernaryHandle;
+  readonly ffnSubNorm: VectorHandle;
+  readonly down: TernaryHandle;
+}
+
+/** ModelWeights after upload; the lm_head is resolved (a tied model's is the embedding handle). */
+export interface DeviceWeights {
+  readonly tokenEmbedding: MatrixHandle;
+  readonly layers: readonly DeviceLayerWeights[];
+  readonly outputNorm: VectorHandle;
+  readonly lmHead: MatrixHandle;
+}
+
+export interface Backend {
+  readonly name: string;
+  readonly ops: BackendOps;
+  info(): BackendInfo;
+  upload(weights: ModelWeights): DeviceWeights;
+  allocate(rows: number, cols: number): ActivationBuffer;
+  allocateQuantized(rows: number, cols: number): QuantizedBuffer;
+  allocateKvCache(layers: number, capacity: number, kvDim: number): KvCacheBuffer;
+  /** A host copy of a buffer, row-major. */
+  read(x: ActivationBuffer): Promise<Float64Array | Float32Array>;
+  dispose(): void;
+}
+
+export interface BackendOptions {
+  /** Worker threads for backends that use them; ignored by the reference. */
+  readonly threads?: number;
+}
+
+/** How a backend registers itself: availability is checked without creating anything. */
+export interface BackendDescriptor {
+  readonly name: string;
+  /** null when usable here, else the reason it is not. */
+  unavailableReason(): Promise<string | null>;
+  create(options: BackendOptions): Promise<Backend>;
+}

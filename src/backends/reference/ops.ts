@@ -1,0 +1,112 @@
+/**
+ * The reference op table: checks shapes at the boundary, then calls the float64 kernels in src/kernels/reference.
+ */
+import { ShapeError } from '../../errors.js';
+import { add } from '../../kernels/reference/add.js';
+import { attention } from '../../kernels/reference/attention.js';
+import { embed } from '../../kernels/reference/embed.js';
+import { lmHead } from '../../kernels/reference/lm-head.js';
+import { quantizeActivations } from '../../kernels/reference/quantize-activations.js';
+import { reluSqMul } from '../../kernels/reference/relu-sq-mul.js';
+import { rmsnorm } from '../../kernels/reference/rmsnorm.js';
+import { rope } from '../../kernels/reference/rope.js';
+import { siluMul } from '../../kernels/reference/silu-mul.js';
+import { ternaryMatmul } from '../../kernels/reference/ternary-matmul.js';
+import type { BackendOps, GatedArgs } from '../ops.js';
+import { act, expectShape, kvCache, quantized, type RefMatrix, type RefTernary, type RefVector } from './buffers.js';
+
+function gated(op: string, kernel: typeof reluSqMul, a: GatedArgs): void {
+  const out = act(op, a.out);
+  const gate = act(op, a.gate);
+  const up = act(op, a.up);
+  expectShape(op, 'gate', gate, out.rows, out.cols);
+  expectShape(op, 'up', up, out.rows, out.cols);
+  kernel(out.data, gate.data, up.data, out.rows * out.cols);
+}
+
+/** The op table; `scratch` is reused across calls so that a decode step allocates nothing. */
+export function createReferenceOps(): BackendOps {
+  let scratch = new Float64Array(0);
+  const squares = (n: number): Float64Array => (scratch.length >= n ? scratch : (scratch = new Float64Array(n)));
+  return {
+  embed(a) {
+    const out = act('embed', a.out);
+    const table = a.table as RefMatrix;
+    expectShape('embed', 'out', out, a.tokenIds.length, table.cols);
+    embed(out.data, table.data, a.tokenIds, table.cols);
+  },
+
+  rmsnorm(a) {
+    const out = act('rmsnorm', a.out);
+    const x = act('rmsnorm', a.x);
+    const w = a.weight as RefVector;
+    expectShape('rmsnorm', 'out', out, x.rows, w.length);
+    expectShape('rmsnorm', 'x', x, x.rows, w.length);
+    rmsnorm(out.data, x.data, w.data, x.rows, x.cols, a.eps, squares(x.cols));
+  },
+
+  quantizeActivations(a) {
+    const out = quantized('quantizeActivations', a.out);
+    const x = act('quantizeActivations', a.x);
+    expectShape('quantizeActivations', 'out', out, x.rows, x.cols);
+    quantizeActivations(out.q, out.scale, x.data, x.rows, x.cols);
+  },
+
+  ternaryMatmul(a) {
+    const out = act('ternaryMatmul', a.out);
+    const x = quantized('ternaryMatmul', a.x);
+    const w = a.w as RefTernary;
+    expectShape('ternaryMatmul', 'x', x, x.rows, w.cols);
+    expectShape('ternaryMatmul', 'out', out, x.rows, w.rows);
+    ternaryMatmul(out.data, w.packed, w.scale, x.q, x.scale, x.rows, w.cols, w.rows);
+  },
+
+  rope(a) {
+    const x = act('rope', a.x);
+    if (a.headDim % 2 !== 0 || x.cols % a.headDim !== 0) throw new ShapeError('rope', `cols a multiple of an even headDim ${a.headDim}`, `${x.cols}`);
+    rope(x.data, x.rows, x.cols / a.headDim, a.headDim, a.startPos, a.theta);
+  },
+
+  attention(a) {
+    const op = 'attention';
+    const out = act(op, a.out);
+    const q = act(op, a.q);
+    const k = act(op, a.k);
+    const v = act(op, a.v);
+    const cache = kvCache(op, a.cache);
+    const T = q.rows;
+    const kvDim = a.numKvHeads * a.headDim;
+    if (a.numHeads % a.numKvHeads !== 0) throw new ShapeError(op, 'numKvHeads dividing numHeads', `${a.numKvHeads} / ${a.numHeads}`);
+    expectShape(op, 'q', q, T, a.numHeads * a.headDim);
+    expectShape(op, 'out', out, T, a.numHeads * a.headDim);
+    expectShape(op, 'k', k, T, kvDim);
+    expectShape(op, 'v', v, T, kvDim);
+    if (cache.kvDim !== kvDim || a.layer < 0 || a.layer >= cache.layers || a.startPos < 0 || a.startPos + T > cache.capacity) {
+      throw new ShapeError(op, `a cache with kvDim ${kvDim}, layer ${a.layer} and room for positions ${a.startPos}..${a.startPos + T - 1}`, `kvDim ${cache.kvDim}, ${cache.layers} layers, capacity ${cache.capacity}`);
+    }
+    attention(out.data, q.data, k.data, v.data, cache.k[a.layer], cache.v[a.layer], T, a.startPos, a.numHeads, a.numKvHeads, a.headDim);
+  },
+
+  reluSqMul: (a) => gated('reluSqMul', reluSqMul, a),
+  siluMul: (a) => gated('siluMul', siluMul, a),
+
+  add(a) {
+    const out = act('add', a.out);
+    const x = act('add', a.a);
+    const y = act('add', a.b);
+    expectShape('add', 'a', x, out.rows, out.cols);
+    expectShape('add', 'b', y, out.rows, out.cols);
+    add(out.data, x.data, y.data, out.rows * out.cols);
+  },
+
+  lmHead(a) {
+    const out = act('lmHead', a.out);
+    const x = act('lmHead', a.x);
+    const table = a.table as RefMatrix;
+    if (a.fromRow < 0 || a.fromRow > x.rows) throw new ShapeError('lmHead', `fromRow in [0, ${x.rows}]`, `${a.fromRow}`);
+    expectShape('lmHead', 'x', x, x.rows, table.cols);
+    expectShape('lmHead', 'out', out, x.rows - a.fromRow, table.rows);
+    lmHead(out.data, table.data, x.data.subarray(a.fromRow * x.cols), out.rows, table.cols, table.rows);
+  },
+};
+}

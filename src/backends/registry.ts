@@ -1,0 +1,37 @@
+/**
+ * The list of backends, in order of preference for automatic selection. A duplicate name is an error.
+ */
+import { BackendUnavailableError } from '../errors.js';
+import type { Backend, BackendDescriptor, BackendOptions } from './backend.js';
+import { referenceBackend } from './reference/index.js';
+
+const registry: BackendDescriptor[] = [];
+
+export function registerBackend(descriptor: BackendDescriptor): void {
+  if (registry.some((d) => d.name === descriptor.name)) throw new Error(`backend '${descriptor.name}' is registered twice`);
+  registry.push(descriptor);
+}
+
+registerBackend(referenceBackend);
+
+export function backendNames(): string[] {
+  return registry.map((d) => d.name);
+}
+
+/**
+ * Creates the backend called `name`, or with 'auto' (the default) the first available one in preference order.
+ * An unknown or unavailable name is a BackendUnavailableError that says why.
+ */
+export async function createBackend(name = 'auto', options: BackendOptions = {}): Promise<Backend> {
+  if (name === 'auto') {
+    for (const d of registry) {
+      if ((await d.unavailableReason()) === null) return d.create(options);
+    }
+    throw new BackendUnavailableError('auto', 'no registered backend is available');
+  }
+  const d = registry.find((b) => b.name === name);
+  if (d === undefined) throw new BackendUnavailableError(name, `unknown backend (known: ${backendNames().join(', ')})`);
+  const reason = await d.unavailableReason();
+  if (reason !== null) throw new BackendUnavailableError(name, reason);
+  return d.create(options);
+}

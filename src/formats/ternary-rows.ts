@@ -1,0 +1,30 @@
+/**
+ * The engine's own 2-bit layout for ternary matrices, the one the reference kernels read. Every file format's
+ * ternary tensor (HF packed, TQ1_0, TQ2_0, I2_S) is repacked into it once at load, exactly.
+ *
+ * Row-major `[rows, cols]`, each row padded to `ceil(cols / 4)` bytes; column c of a row sits in byte `c >> 2`
+ * at bit offset `2·(c & 3)` (low bits first) as `code = t + 1`. Packing along the reduction dimension keeps
+ * a row's weights contiguous, which is what a dot product streams.
+ */
+
+export function ternaryRowBytes(cols: number): number {
+  return (cols + 3) >> 2;
+}
+
+/** Packs ternary values `t ∈ {−1, 0, +1}` given row-major `[rows, cols]`. */
+export function packTernaryRows(ternary: Int8Array, rows: number, cols: number): Uint8Array {
+  const rowBytes = ternaryRowBytes(cols);
+  const packed = new Uint8Array(rows * rowBytes);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      packed[r * rowBytes + (c >> 2)] |= (ternary[r * cols + c] + 1) << (2 * (c & 3));
+    }
+  }
+  return packed;
+}
+
+/** Writes row `row` as ternary values into `out[0 .. cols)`. */
+export function unpackTernaryRow(out: Int8Array, packed: Uint8Array, row: number, cols: number): void {
+  const base = row * ternaryRowBytes(cols);
+  for (let c = 0; c < cols; c++) out[c] = ((packed[base + (c >> 2)] >> (2 * (c & 3))) & 3) - 1;
+}

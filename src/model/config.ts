@@ -1,0 +1,132 @@
+/**
+ * The normalised model configuration, and the one function that builds it from a Hugging Face config.json.
+ * Every key is read through `readKey`, whose error names the key and the file; optional keys carry their
+ * default (and the formats section that states it) at the read, so every default lives in one place.
+ */
+import { ConfigError } from '../errors.js';
+
+export type FfnActivation = 'relu2' | 'silu';
+
+export interface ModelConfig {
+  /** Where the config came from (a path), for error messages. */
+  readonly source: string;
+  readonly vocabSize: number;
+  readonly hiddenSize: number;
+  readonly intermediateSize: number;
+  readonly numLayers: number;
+  readonly numHeads: number;
+  readonly numKvHeads: number;
+  readonly headDim: number;
+  readonly ropeTheta: number;
+  readonly rmsNormEps: number;
+  /** Largest number of positions the model accepts (prompt + generated). */
+  readonly contextLength: number;
+  readonly activation: FfnActivation;
+  readonly tieWordEmbeddings: boolean;
+  readonly bosTokenId: number | null;
+  /** Every id that ends generation. */
+  readonly eosTokenIds: readonly number[];
+}
+
+/** How a checkpoint's `weight_scale` relates to the ternary weights (formats §2.8). */
+export type WeightScaleMode = 'multiply' | 'divide';
+
+export interface HfConfig {
+  readonly model: ModelConfig;
+  readonly weightScaleMode: WeightScaleMode;
+}
+
+type Kind = 'integer' | 'number' | 'string' | 'boolean' | 'object';
+
+function readKey<T>(raw: Record<string, unknown>, key: string, kind: Kind, source: string, fallback?: T): T {
+  const v = Object.hasOwn(raw, key) ? raw[key] : undefined;
+  if (v === undefined || v === null) {
+    if (fallback !== undefined) return fallback;
+    throw new ConfigError(key, source, 'is missing');
+  }
+  const ok =
+    kind === 'integer' ? Number.isSafeInteger(v) :
+    kind === 'number' ? typeof v === 'number' && Number.isFinite(v) :
+    kind === 'object' ? typeof v === 'object' && !Array.isArray(v) :
+    typeof v === kind;
+  if (!ok) throw new ConfigError(key, source, `must be ${kind === 'integer' ? 'an' : 'a'} ${kind}, got ${JSON.stringify(v)}`);
+  return v as T;
+}
+
+function positive(value: number, key: string, source: string): number {
+  if (!(value > 0)) throw new ConfigError(key, source, `must be positive, got ${value}`);
+  return value;
+}
+
+function tokenIds(raw: Record<string, unknown>, key: string, source: string, fallback: number, vocabSize: number): number[] {
+  const v = Object.hasOwn(raw, key) ? raw[key] : fallback;
+  if (v === null) return [];
+  const list = Array.isArray(v) ? v : [v];
+  if (!list.every((x) => Number.isSafeInteger(x) && x >= 0 && x < vocabSize)) {
+    throw new ConfigError(key, source, `must be a token id below vocab_size (${vocabSize}) or a list of them, got ${JSON.stringify(v)}`);
+  }
+  return list as number[];
+}
+
+/** rope_theta, or (newer transformers) rope_parameters.rope_theta; scaled RoPE variants are refused, not ignored. */
+function readRopeTheta(r: Record<string, unknown>, source: string): number {
+  const params = readKey<Record<string, unknown>>(r, 'rope_parameters', 'object', source, {});
+  const scaling = readKey<Record<string, unknown>>(r, 'rope_scaling', 'object', source, {});
+  for (const [key, obj] of [['rope_parameters', params], ['rope_scaling', scaling]] as const) {
+    const type = readKey<string>(obj, 'rope_type', 'string', `${source} ${key}`, readKey<string>(obj, 'type', 'string', `${source} ${key}`, 'default'));
+    if (type !== 'default') throw new ConfigError(`${key}.rope_type`, source, `is '${type}'; only unscaled RoPE is supported`);
+  }
+  return readKey<number>(params, 'rope_theta', 'number', `${source} rope_parameters`, readKey<number>(r, 'rope_theta', 'number', source, 500000));
+}
+
+/** Builds the ModelConfig of a `model_type: "bitnet"` config.json (BitNetForCausalLM). */
+export function configFromHf(raw: unknown, source: string): HfConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('(root)', source, 'must be a JSON object');
+  const r = raw as Record<string, unknown>;
+  const modelType = readKey<string>(r, 'model_type', 'string', source);
+  if (modelType !== 'bitnet') throw new ConfigError('model_type', source, `is '${modelType}'; only 'bitnet' (BitNetForCausalLM) is supported`);
+
+  const hiddenSize = positive(readKey<number>(r, 'hidden_size', 'integer', source), 'hidden_size', source);
+  const numHeads = positive(readKey<number>(r, 'num_attention_heads', 'integer', source), 'num_attention_heads', source);
+  // formats §5: head_count_kv defaults to head_count.
+  const numKvHeads = positive(readKey<number>(r, 'num_key_value_heads', 'integer', source, numHeads), 'num_key_value_heads', source);
+  if (numHeads % numKvHeads !== 0) throw new ConfigError('num_key_value_heads', source, `(${numKvHeads}) must divide num_attention_heads (${numHeads})`);
+  const headDim = positive(readKey<number>(r, 'head_dim', 'integer', source, Math.floor(hiddenSize / numHeads)), 'head_dim', source);
+  if (headDim % 2 !== 0) throw new ConfigError('head_dim', source, `must be even for RoPE, got ${headDim}`);
+  // Defaults below are BitNetConfig's (transformers): relu2, theta 500000, eps 1e-5, 2048 positions, untied.
+  // 'silu' is the 1bitLLM family's gated FFN (formats §4.1).
+  const act = readKey<string>(r, 'hidden_act', 'string', source, 'relu2');
+  if (act !== 'relu2' && act !== 'silu') throw new ConfigError('hidden_act', source, `is '${act}'; supported: relu2, silu`);
+
+  const quant = readKey<Record<string, unknown>>(r, 'quantization_config', 'object', source, {});
+  const mode = readKey<string>(quant, 'quantization_mode', 'string', `${source} quantization_config`, 'offline');
+  if (mode !== 'offline') {
+    throw new ConfigError('quantization_config.quantization_mode', source, `is '${mode}'; only offline-packed ternary checkpoints are supported`);
+  }
+  // formats §2.8: the HF config default class is 'bitlinear', whose weight_scale divides.
+  const linearClass = readKey<string>(quant, 'linear_class', 'string', `${source} quantization_config`, 'bitlinear');
+  if (linearClass !== 'autobitlinear' && linearClass !== 'bitlinear') {
+    throw new ConfigError('quantization_config.linear_class', source, `is '${linearClass}'; supported: autobitlinear, bitlinear`);
+  }
+
+  const vocabSize = positive(readKey<number>(r, 'vocab_size', 'integer', source), 'vocab_size', source);
+  const model: ModelConfig = {
+    source,
+    vocabSize,
+    hiddenSize,
+    intermediateSize: positive(readKey<number>(r, 'intermediate_size', 'integer', source), 'intermediate_size', source),
+    numLayers: positive(readKey<number>(r, 'num_hidden_layers', 'integer', source), 'num_hidden_layers', source),
+    numHeads,
+    numKvHeads,
+    headDim,
+    ropeTheta: positive(readRopeTheta(r, source), 'rope_theta', source),
+    rmsNormEps: positive(readKey<number>(r, 'rms_norm_eps', 'number', source, 1e-5), 'rms_norm_eps', source),
+    contextLength: positive(readKey<number>(r, 'max_position_embeddings', 'integer', source, 2048), 'max_position_embeddings', source),
+    activation: act,
+    tieWordEmbeddings: readKey<boolean>(r, 'tie_word_embeddings', 'boolean', source, false),
+    // BitNetConfig's defaults are the LLaMA-3 ids 128000 / 128001 (formats §4.1).
+    bosTokenId: tokenIds(r, 'bos_token_id', source, 128000, vocabSize)[0] ?? null,
+    eosTokenIds: tokenIds(r, 'eos_token_id', source, 128001, vocabSize),
+  };
+  return { model, weightScaleMode: linearClass === 'autobitlinear' ? 'multiply' : 'divide' };
+}

@@ -1,0 +1,62 @@
+/**
+ * The Model interface the engine drives, and the KV cache it passes explicitly (the model itself is immutable).
+ */
+import type { ModelConfig } from './config.js';
+
+/** Per-sequence state: keys and values of positions 0 .. length − 1. Owned by the model that made it. */
+export interface KvCache {
+  readonly capacity: number;
+  /** Positions already filled. */
+  readonly length: number;
+  /** Forget everything: the next forward starts at position 0. */
+  reset(): void;
+}
+
+/** Logits rows, each `vocabSize` long: float64 from the reference, float32 from fast backends. */
+export interface Logits {
+  readonly rows: number;
+  readonly vocabSize: number;
+  readonly data: Float64Array | Float32Array;
+}
+
+/** Names of the intermediates a forward pass reports to an observer (architecture.md "tracing"). */
+export type TraceName =
+  | 'embedding'
+  | 'attn_norm'
+  | 'q'
+  | 'k'
+  | 'v'
+  | 'attn_out'
+  | 'attn_sub_norm'
+  | 'attn_o_proj'
+  | 'attn_residual'
+  | 'ffn_norm'
+  | 'ffn_gate'
+  | 'ffn_up'
+  | 'ffn_act'
+  | 'ffn_sub_norm'
+  | 'ffn_down'
+  | 'ffn_residual'
+  | 'output_norm'
+  | 'logits';
+
+/**
+ * Receives each named intermediate as it is produced; `layer` is −1 outside the decoder layers. `read` copies
+ * the tensor to the host and must be awaited before the observer returns if the caller wants its value.
+ */
+export type ForwardObserver = (name: TraceName, layer: number, read: () => Promise<Float64Array | Float32Array>) => void | Promise<void>;
+
+export interface ForwardOptions {
+  /** 'last' (default) computes logits for the last position only; 'all' for every position. */
+  readonly logits?: 'last' | 'all';
+  readonly observer?: ForwardObserver;
+}
+
+export interface Model {
+  readonly config: ModelConfig;
+  readonly backendName: string;
+  createCache(capacity?: number): KvCache;
+  /** Runs `tokenIds` at positions cache.length.. and appends them to the cache. */
+  forward(tokenIds: Int32Array, cache: KvCache, options?: ForwardOptions): Promise<Logits>;
+  dispose(): void;
+}
