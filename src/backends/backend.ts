@@ -2,7 +2,8 @@
  * The Backend interface: uploads typed weights once, owns every buffer, runs the ops of ops.ts. Nothing above
  * this boundary knows which backend runs; nothing below it knows about the engine.
  */
-import type { ModelWeights } from '../model/weights.js';
+import type { TernaryMatrix } from '../model/weights.js';
+import type { Tensor } from '../tensor.js';
 import type {
   ActivationBuffer,
   BackendOps,
@@ -48,12 +49,19 @@ export interface Backend {
   readonly name: string;
   readonly ops: BackendOps;
   info(): BackendInfo;
-  upload(weights: ModelWeights): DeviceWeights;
+  /** Weights are uploaded once; a backend may repack them into its own layout here. */
+  uploadTernary(w: TernaryMatrix): TernaryHandle;
+  uploadVector(v: Tensor<'f32'>): VectorHandle;
+  uploadMatrix(m: Tensor<'f32'>): MatrixHandle;
   allocate(rows: number, cols: number): ActivationBuffer;
   allocateQuantized(rows: number, cols: number): QuantizedBuffer;
   allocateKvCache(layers: number, capacity: number, kvDim: number): KvCacheBuffer;
+  /** Fills a buffer from the host (row-major, rows × cols values). */
+  write(x: ActivationBuffer, data: ArrayLike<number>): void;
   /** A host copy of a buffer, row-major. */
   read(x: ActivationBuffer): Promise<Float64Array | Float32Array>;
+  /** A host copy of quantized activations: int8 values [rows, cols] and the per-row scales s. */
+  readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array | Float32Array }>;
   dispose(): void;
 }
 

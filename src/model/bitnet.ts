@@ -4,6 +4,7 @@
  * allocated once per batch size and reused, so decoding allocates nothing per token.
  */
 import type { Backend, DeviceWeights } from '../backends/backend.js';
+import { uploadWeights } from '../backends/upload.js';
 import type { ActivationBuffer, KvCacheBuffer, QuantizedBuffer } from '../backends/ops.js';
 import { ContextLengthError, InvalidOptionError } from '../errors.js';
 import type { ModelConfig } from './config.js';
@@ -43,12 +44,14 @@ export class BitNetModel implements Model {
   private readonly backend: Backend;
   private readonly w: DeviceWeights;
   private readonly states = new Map<number, RunState>();
+  /** Forward passes share RunState buffers, so concurrent callers are served one pass at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(config: ModelConfig, weights: ModelWeights, backend: Backend) {
     this.config = config;
     this.backend = backend;
     this.backendName = backend.name;
-    this.w = backend.upload(weights);
+    this.w = uploadWeights(backend, weights);
   }
 
   createCache(capacity = this.config.contextLength): KvCache {
@@ -59,7 +62,13 @@ export class BitNetModel implements Model {
     return new BitNetKvCache(this.backend.allocateKvCache(c.numLayers, capacity, c.numKvHeads * c.headDim), capacity);
   }
 
-  async forward(tokenIds: Int32Array, cache: KvCache, options: ForwardOptions = {}): Promise<Logits> {
+  forward(tokenIds: Int32Array, cache: KvCache, options: ForwardOptions = {}): Promise<Logits> {
+    const run = this.queue.then(() => this.forwardNow(tokenIds, cache, options));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async forwardNow(tokenIds: Int32Array, cache: KvCache, options: ForwardOptions): Promise<Logits> {
     const c = this.config;
     const T = tokenIds.length;
     if (!(cache instanceof BitNetKvCache)) throw new InvalidOptionError('cache', 'must come from this model\'s createCache()');

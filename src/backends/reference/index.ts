@@ -1,20 +1,14 @@
 /**
  * The reference backend: float64 kernels on TypedArrays, the oracle every other backend is judged against.
+ * Weights stay in the loader's arrays (no copy).
  */
-import type { ModelWeights } from '../../model/weights.js';
+import { ShapeError } from '../../errors.js';
+import type { TernaryMatrix } from '../../model/weights.js';
 import type { Tensor } from '../../tensor.js';
-import type { Backend, BackendDescriptor, BackendInfo, DeviceWeights } from '../backend.js';
-import type { ActivationBuffer } from '../ops.js';
-import { act, RefActivations, RefKvCache, RefQuantized, type RefMatrix, type RefTernary, type RefVector } from './buffers.js';
+import type { Backend, BackendDescriptor, BackendInfo } from '../backend.js';
+import type { ActivationBuffer, QuantizedBuffer } from '../ops.js';
+import { act, quantized, RefActivations, RefKvCache, RefQuantized, type RefMatrix, type RefTernary, type RefVector } from './buffers.js';
 import { createReferenceOps } from './ops.js';
-
-function vector(t: Tensor<'f32'>): RefVector {
-  return { length: t.data.length, data: t.data };
-}
-
-function matrix(t: Tensor<'f32'>): RefMatrix {
-  return { rows: t.shape[0], cols: t.shape[1], data: t.data };
-}
 
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
@@ -24,27 +18,17 @@ export class ReferenceBackend implements Backend {
     return { name: this.name, precision: 'float64', threads: 1, features: ['typed-arrays'] };
   }
 
-  /** Weights stay in the loader's arrays: the reference needs no copy. */
-  upload(w: ModelWeights): DeviceWeights {
-    const tokenEmbedding = matrix(w.tokenEmbedding);
-    return {
-      tokenEmbedding,
-      outputNorm: vector(w.outputNorm),
-      lmHead: w.lmHead === null ? tokenEmbedding : matrix(w.lmHead),
-      layers: w.layers.map((l) => ({
-        attnNorm: vector(l.attnNorm),
-        q: l.q as RefTernary,
-        k: l.k as RefTernary,
-        v: l.v as RefTernary,
-        attnSubNorm: vector(l.attnSubNorm),
-        o: l.o as RefTernary,
-        ffnNorm: vector(l.ffnNorm),
-        gate: l.gate as RefTernary,
-        up: l.up as RefTernary,
-        ffnSubNorm: vector(l.ffnSubNorm),
-        down: l.down as RefTernary,
-      })),
-    };
+  uploadTernary(w: TernaryMatrix): RefTernary {
+    return { rows: w.rows, cols: w.cols, packed: w.packed, scale: w.scale };
+  }
+
+  uploadVector(v: Tensor<'f32'>): RefVector {
+    return { length: v.data.length, data: v.data };
+  }
+
+  uploadMatrix(m: Tensor<'f32'>): RefMatrix {
+    if (m.shape.length !== 2) throw new ShapeError('uploadMatrix', '[rows, cols]', `[${m.shape.join(', ')}]`);
+    return { rows: m.shape[0], cols: m.shape[1], data: m.data };
   }
 
   allocate(rows: number, cols: number): RefActivations {
@@ -59,8 +43,19 @@ export class ReferenceBackend implements Backend {
     return new RefKvCache(layers, capacity, kvDim);
   }
 
+  write(x: ActivationBuffer, data: ArrayLike<number>): void {
+    const b = act('write', x);
+    if (data.length !== b.data.length) throw new ShapeError('write', `${b.data.length} values`, `${data.length}`);
+    b.data.set(data);
+  }
+
   async read(x: ActivationBuffer): Promise<Float64Array> {
     return act('read', x).data.slice();
+  }
+
+  async readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array }> {
+    const b = quantized('readQuantized', x);
+    return { q: b.q.slice(), scale: b.scale.slice() };
   }
 
   dispose(): void {}

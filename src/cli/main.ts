@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/**
+ * The `bitnet` command line. Front end over the public API only.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { backendNames } from '../backends/registry.js';
+import { DEFAULT_MODEL_PATH } from '../engine/default-model.js';
+import { EXIT_USAGE, reportError } from './io.js';
+import { logitsCommand, type LogitsCliOptions } from './logits.js';
+import { collect, parseInteger, parseNumber } from './parse.js';
+import { perplexityCommand, type PerplexityCliOptions } from './perplexity.js';
+import { runCommand, type RunOptions } from './run.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function common(cmd: Command): Command {
+  return cmd
+    .option('-m, --model <path>', `model folder (default: the shipped ${DEFAULT_MODEL_PATH})`)
+    .option('-b, --backend <name>', `backend: auto or one of ${backendNames().join(', ')}`, 'auto')
+    .option('--json', 'print one JSON object on stdout')
+    .option('-q, --quiet', 'no progress on stderr')
+    .option('-v, --verbose', 'say more on stderr (backend, model shape)');
+}
+
+function program(): Command {
+  const p = new Command('bitnet')
+    .description('BitNet b1.58 inference in TypeScript')
+    .version(pkg.version)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  common(p.command('run'))
+    .description('generate a completion of PROMPT (or of stdin), streamed to stdout')
+    .argument('[prompt]', 'prompt text; read from stdin when absent')
+    .option('-n, --max-tokens <n>', 'most tokens to generate (default 256)', parseInteger(1))
+    .option('-t, --temperature <t>', 'sampling temperature; 0 is greedy (default 0.8)', parseNumber)
+    .option('--top-k <k>', 'keep the k most likely tokens; 0 disables (default 40)', parseInteger(0))
+    .option('--top-p <p>', 'nucleus mass in (0, 1] (default 0.95)', parseNumber)
+    .option('--min-p <p>', 'drop tokens below p x the top probability (default 0.05)', parseNumber)
+    .option('--repeat-penalty <r>', 'repetition penalty, 1 disables (default 1)', parseNumber)
+    .option('-s, --seed <n>', 'random seed for reproducible sampling', parseInteger(0))
+    .option('--greedy', 'always pick the most likely token')
+    .option('--stop <str>', 'stop before this string (repeatable)', collect)
+    .addOption(new Option('--no-bos', 'do not prepend the BOS token'))
+    .action(async (prompt: string | undefined, opts: RunOptions) => {
+      process.exitCode = await runCommand(prompt, opts);
+    });
+
+  common(p.command('perplexity'))
+    .description("perplexity in windows of fresh context (the oracle's definition)")
+    .option('-f, --file <text>', 'UTF-8 text, scored as BOS + its tokens + EOS')
+    .option('--tokens <file>', 'raw little-endian int32 token ids instead of text')
+    .option('-n, --max-tokens <n>', 'predictions to score (default 20000)', parseInteger(1))
+    .option('-w, --window <n>', 'positions per window (default 256)', parseInteger(1))
+    .action(async (opts: PerplexityCliOptions) => {
+      process.exitCode = await perplexityCommand(opts);
+    });
+
+  common(p.command('logits'))
+    .description('write the float32 logits of every prompt position to a file')
+    .requiredOption('-p, --prompt <text>', 'prompt text')
+    .requiredOption('-o, --out <file>', 'output file: float32 little-endian [tokens, vocab]')
+    .addOption(new Option('--no-bos', 'do not prepend the BOS token'))
+    .action(async (opts: LogitsCliOptions) => {
+      process.exitCode = await logitsCommand(opts);
+    });
+  return p;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const p = program();
+  try {
+    await p.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    process.exitCode = reportError(err, argv.includes('--json'));
+  }
+}
+
+await main(process.argv);

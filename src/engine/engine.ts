@@ -1,0 +1,136 @@
+/**
+ * InferenceEngine: the public entry point. Loads a model (weights, tokenizer, generation defaults), picks a
+ * backend, and runs generations, logits and perplexity over the Model interface. It never parses files itself.
+ */
+import { join } from 'node:path';
+import type { BackendInfo } from '../backends/backend.js';
+import { createBackend } from '../backends/registry.js';
+import { BitNetModel } from '../model/bitnet.js';
+import type { ModelConfig } from '../model/config.js';
+import { loadCheckpoint } from '../model/load.js';
+import type { Logits, Model } from '../model/model.js';
+import { ContextLengthError } from '../errors.js';
+import { loadHfTokenizer } from '../tokenizer/hf-tokenizer.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { DEFAULT_MODEL_PATH } from './default-model.js';
+import { generate } from './generation.js';
+import { defaultsFromGenerationConfig, resolveOptions, type GenerateOptions } from './options.js';
+import { perplexity, type PerplexityOptions, type PerplexityResult } from './perplexity.js';
+import type { GenerationResult } from './result.js';
+import { GenerationStream } from './stream.js';
+
+export interface LoadOptions {
+  /** Backend name, or 'auto' (default): the fastest available. */
+  readonly backend?: string;
+  /** Threads for backends that use them. */
+  readonly threads?: number;
+}
+
+/** A prompt is text (tokenized with the model's tokenizer) or token ids used as they are. */
+export type Prompt = string | { readonly tokenIds: readonly number[] };
+
+export class InferenceEngine {
+  readonly model: Model;
+  readonly tokenizer: Tokenizer;
+  /** Where the model was loaded from. */
+  readonly source: string;
+  readonly backendInfo: BackendInfo;
+  private readonly defaults: GenerateOptions;
+  private readonly eosIds: ReadonlySet<number>;
+
+  private constructor(source: string, model: Model, tokenizer: Tokenizer, backendInfo: BackendInfo, defaults: GenerateOptions, eos: number[]) {
+    this.source = source;
+    this.model = model;
+    this.tokenizer = tokenizer;
+    this.backendInfo = backendInfo;
+    this.defaults = defaults;
+    this.eosIds = new Set(eos);
+  }
+
+  /** Loads a Hugging Face BitNet folder, or the shipped default model when `source` is omitted. */
+  static async load(source: string = DEFAULT_MODEL_PATH, options: LoadOptions = {}): Promise<InferenceEngine> {
+    // The backend first: an unknown or unavailable one fails before any file is read.
+    const backend = await createBackend(options.backend ?? 'auto', { threads: options.threads });
+    let model: Model;
+    let checkpoint: ReturnType<typeof loadCheckpoint>;
+    let tokenizer: Tokenizer;
+    try {
+      checkpoint = loadCheckpoint(source);
+      tokenizer = await loadHfTokenizer(join(source, 'tokenizer.json'));
+      model = new BitNetModel(checkpoint.config, checkpoint.weights, backend);
+    } catch (err) {
+      backend.dispose();
+      throw err;
+    }
+    const gen = checkpoint.generationConfig;
+    const genEos = gen !== null && Object.hasOwn(gen, 'eos_token_id') ? [gen.eos_token_id].flat() : [];
+    const eos = [...checkpoint.config.eosTokenIds, ...genEos.filter((x): x is number => Number.isSafeInteger(x))];
+    return new InferenceEngine(source, model, tokenizer, backend.info(), defaultsFromGenerationConfig(gen), eos);
+  }
+
+  get config(): ModelConfig {
+    return this.model.config;
+  }
+
+  /** Token ids of `text` (with BOS unless addSpecialTokens is false). */
+  tokenize(text: string, options: { addSpecialTokens?: boolean } = {}): Promise<number[]> {
+    return this.tokenizer.encode(text, options);
+  }
+
+  detokenize(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): Promise<string> {
+    return this.tokenizer.decode(ids, options);
+  }
+
+  /** Streams a completion; iterate it for chunks, or await `.result`. */
+  stream(prompt: Prompt, options: GenerateOptions = {}): GenerationStream {
+    const o = resolveOptions(options, this.defaults);
+    const ids = this.promptIds(prompt, o.addSpecialTokens);
+    const info = { promptTokenIds: [] as number[], seed: o.seed, backend: this.model.backendName };
+    const source = async function* (engine: InferenceEngine) {
+      const promptIds = await ids;
+      info.promptTokenIds = promptIds;
+      return yield* generate(engine.model, engine.tokenizer, promptIds, engine.eosIds, o);
+    };
+    return new GenerationStream(source(this), info);
+  }
+
+  /** Runs a completion to the end. Rejects with AbortError if `options.signal` fires. */
+  async generate(prompt: Prompt, options: GenerateOptions = {}): Promise<GenerationResult> {
+    const s = this.stream(prompt, options);
+    for await (const _ of s) {
+      // Chunks are collected by the stream itself; draining drives the result.
+    }
+    return s.result;
+  }
+
+  /** Logits of every prompt position, [T, vocab] (float64 on the reference backend). */
+  async logits(prompt: Prompt, options: { addSpecialTokens?: boolean } = {}): Promise<Logits & { tokenIds: number[] }> {
+    const ids = await this.promptIds(prompt, options.addSpecialTokens ?? true);
+    if (ids.length > this.config.contextLength) throw new ContextLengthError(ids.length, this.config.contextLength);
+    const cache = this.model.createCache(Math.max(1, ids.length));
+    const logits = await this.model.forward(Int32Array.from(ids), cache, { logits: 'all' });
+    return { ...logits, tokenIds: ids };
+  }
+
+  /** Perplexity of token ids, or of a text tokenized as BOS + its encoding (no special tokens) + EOS. */
+  async perplexity(input: string | ArrayLike<number>, options: PerplexityOptions = {}): Promise<PerplexityResult> {
+    const tokens = typeof input === 'string' ? await this.textToScoredTokens(input) : input;
+    return perplexity(this.model, tokens, options);
+  }
+
+  private async textToScoredTokens(text: string): Promise<number[]> {
+    const body = await this.tokenizer.encode(text, { addSpecialTokens: false });
+    const bos = this.config.bosTokenId;
+    const eos = this.config.eosTokenIds[0];
+    return [...(bos === null ? [] : [bos]), ...body, ...(eos === undefined ? [] : [eos])];
+  }
+
+  private async promptIds(prompt: Prompt, addSpecialTokens: boolean): Promise<number[]> {
+    if (typeof prompt === 'string') return this.tokenizer.encode(prompt, { addSpecialTokens });
+    return [...prompt.tokenIds];
+  }
+
+  close(): void {
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The generation loop: prefill the prompt, then sample → detokenize → check stops → decode one token, until EOS,
+ * maxTokens, a stop string, a full context or an abort. An async generator of chunks that returns the result.
+ */
+import { AbortError, ContextLengthError, InvalidOptionError } from '../errors.js';
+import type { Model } from '../model/model.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { IncrementalDetokenizer } from './detokenize.js';
+import type { ResolvedOptions } from './options.js';
+import { Rng } from './random.js';
+import type { FinishReason, GenerationChunk, GenerationResult } from './result.js';
+import { sampleToken } from './sampling.js';
+import { StopStringMatcher } from './stop.js';
+
+/** Prompts are prefilled in pieces of this many tokens, bounding buffer sizes and abort latency. */
+export const PREFILL_CHUNK = 256;
+
+export async function* generate(
+  model: Model,
+  tokenizer: Tokenizer,
+  promptIds: readonly number[],
+  eosIds: ReadonlySet<number>,
+  o: ResolvedOptions,
+): AsyncGenerator<GenerationChunk, GenerationResult> {
+  const context = model.config.contextLength;
+  if (promptIds.length === 0) throw new InvalidOptionError('prompt', 'encodes to no tokens');
+  if (promptIds.length > context) throw new ContextLengthError(promptIds.length, context);
+  const throwIfAborted = (): void => {
+    if (o.signal?.aborted) throw new AbortError(o.signal.reason);
+  };
+  throwIfAborted();
+
+  const cache = model.createCache(Math.min(context, promptIds.length + o.maxTokens));
+  const rng = new Rng(o.seed);
+  const detok = new IncrementalDetokenizer(tokenizer, promptIds);
+  const stops = new StopStringMatcher(o.stop);
+  const history = [...promptIds];
+  const generated: number[] = [];
+  let pendingIds: number[] = [];
+  let text = '';
+
+  const t0 = performance.now();
+  let logits = await prefill(model, cache, promptIds, throwIfAborted);
+  const tPrefill = performance.now();
+  let tFirst = tPrefill;
+  let finish: FinishReason | null = null;
+
+  while (finish === null) {
+    const token = sampleToken(logits, history, o.sampling, rng);
+    if (generated.length === 0) tFirst = performance.now();
+    generated.push(token);
+    history.push(token);
+    pendingIds.push(token);
+    if (!o.ignoreEos && eosIds.has(token)) {
+      finish = 'eos';
+      break;
+    }
+    const piece = stops.push(await detok.push(token));
+    if (piece.length > 0) {
+      text += piece;
+      yield { text: piece, tokenIds: pendingIds };
+      pendingIds = [];
+    }
+    if (stops.isStopped) finish = 'stop';
+    else if (generated.length >= o.maxTokens || cache.length >= cache.capacity) finish = 'length';
+    else {
+      await yieldToEventLoop();
+      throwIfAborted();
+      logits = (await model.forward(Int32Array.of(token), cache)).data;
+    }
+  }
+
+  const tail = finish === 'stop' ? '' : stops.push(await detok.flush()) + stops.flush();
+  if (tail.length > 0 || pendingIds.length > 0) {
+    text += tail;
+    yield { text: tail, tokenIds: pendingIds };
+  }
+  const tEnd = performance.now();
+  const decodeMs = tEnd - tFirst;
+  return {
+    text,
+    tokenIds: generated,
+    promptTokenIds: [...promptIds],
+    finishReason: finish,
+    seed: o.seed,
+    backend: model.backendName,
+    usage: {
+      promptTokens: promptIds.length,
+      generatedTokens: generated.length,
+      prefillMs: tPrefill - t0,
+      prefillTokensPerSecond: (promptIds.length * 1000) / Math.max(tPrefill - t0, 1e-6),
+      decodeMs,
+      decodeTokensPerSecond: generated.length > 1 ? ((generated.length - 1) * 1000) / Math.max(decodeMs, 1e-6) : 0,
+    },
+  };
+}
+
+/** Runs the prompt through the model in chunks; returns the last position's logits. */
+async function prefill(
+  model: Model,
+  cache: ReturnType<Model['createCache']>,
+  ids: readonly number[],
+  throwIfAborted: () => void,
+): Promise<Float64Array | Float32Array> {
+  let last: Float64Array | Float32Array | null = null;
+  for (let start = 0; start < ids.length; start += PREFILL_CHUNK) {
+    throwIfAborted();
+    last = (await model.forward(Int32Array.from(ids.slice(start, start + PREFILL_CHUNK)), cache)).data;
+    if (start + PREFILL_CHUNK < ids.length) await yieldToEventLoop();
+  }
+  return last as Float64Array | Float32Array;
+}
+
+/** Lets timers, I/O and abort events run between tokens (the forward pass itself is synchronous work). */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}

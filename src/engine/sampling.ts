@@ -1,0 +1,55 @@
+/**
+ * Picks the next token from one row of logits: a pure function of the logits, the token history (for the
+ * repetition penalty), the sampling parameters and a seeded Rng that the caller passes in.
+ */
+import {
+  applyMinP,
+  applyRepetitionPenalty,
+  applyTemperature,
+  applyTopK,
+  applyTopP,
+  softmaxOf,
+  type Candidates,
+} from './logits-processors.js';
+import type { Rng } from './random.js';
+
+export interface SamplingParams {
+  /** 0 means greedy. */
+  readonly temperature: number;
+  /** 0 disables top-k. */
+  readonly topK: number;
+  /** 1 disables top-p. */
+  readonly topP: number;
+  /** 0 disables min-p. */
+  readonly minP: number;
+  /** 1 disables the repetition penalty. */
+  readonly repetitionPenalty: number;
+}
+
+/** Index of the largest value; the lowest index wins a tie (numpy argmax). */
+export function argmax(values: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+export function sampleToken(logits: ArrayLike<number>, history: readonly number[], p: SamplingParams, rng: Rng): number {
+  const work = Float64Array.from(logits);
+  applyRepetitionPenalty(work, history, p.repetitionPenalty);
+  if (p.temperature === 0) return argmax(work);
+
+  const c: Candidates = { ids: Int32Array.from(work, (_, i) => i), logits: work, length: work.length };
+  applyTemperature(c, p.temperature);
+  if (p.topK > 0 || p.topP < 1) applyTopK(c, p.topK);
+  applyTopP(c, p.topP);
+  applyMinP(c, p.minP);
+
+  const probs = softmaxOf(c);
+  const r = rng.nextFloat();
+  let cumulative = 0;
+  for (let i = 0; i < c.length; i++) {
+    cumulative += probs[i];
+    if (r < cumulative) return c.ids[i];
+  }
+  return c.ids[c.length - 1];
+}

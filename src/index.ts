@@ -1,0 +1,44 @@
+/**
+ * bitnet-ts public API.
+ */
+export { InferenceEngine, type LoadOptions, type Prompt } from './engine/engine.js';
+export { GenerationStream } from './engine/stream.js';
+export type { GenerateOptions } from './engine/options.js';
+export type { FinishReason, GenerationChunk, GenerationResult, Usage } from './engine/result.js';
+export type { PerplexityOptions, PerplexityResult } from './engine/perplexity.js';
+export { DEFAULT_MODEL_PATH } from './engine/default-model.js';
+export { sampleToken, argmax, type SamplingParams } from './engine/sampling.js';
+export { Rng } from './engine/random.js';
+
+export type { Model, KvCache, Logits, ForwardOptions, ForwardObserver, TraceName } from './model/model.js';
+export type { ModelConfig, FfnActivation } from './model/config.js';
+export type { ModelWeights, LayerWeights, TernaryMatrix } from './model/weights.js';
+export { BitNetModel } from './model/bitnet.js';
+export { loadCheckpoint } from './model/load.js';
+export { loadHfFolder } from './model/load-hf.js';
+
+export type { Backend, BackendInfo, BackendDescriptor, BackendOptions, DeviceWeights } from './backends/backend.js';
+export { OP_NAMES, type OpName, type OpArgs, type BackendOps } from './backends/ops.js';
+export { createBackend, backendNames, registerBackend } from './backends/registry.js';
+export { uploadWeights } from './backends/upload.js';
+export { resolveOptions as validateGenerateOptions } from './engine/options.js';
+
+export type { Tokenizer, EncodeOptions, DecodeOptions } from './tokenizer/tokenizer.js';
+export { loadHfTokenizer } from './tokenizer/hf-tokenizer.js';
+
+export { SafetensorsFile, parseSafetensorsHeader } from './formats/safetensors.js';
+export type { Tensor, DType } from './tensor.js';
+
+export {
+  BitnetError,
+  FormatError,
+  ConfigError,
+  ShapeError,
+  UnsupportedOpError,
+  BackendUnavailableError,
+  ContextLengthError,
+  TokenizerError,
+  InvalidOptionError,
+  AbortError,
+  type BitnetErrorCode,
+} from './errors.js';
