@@ -30,7 +30,9 @@ export async function* generate(
   };
   throwIfAborted();
 
-  const cache = model.createCache(Math.min(context, promptIds.length + o.maxTokens));
+  // Prompt plus generated tokens never exceed the context; the last token is sampled, never fed back.
+  const room = Math.min(o.maxTokens, context - promptIds.length);
+  const cache = model.createCache(Math.max(1, Math.min(context, promptIds.length + room - 1)));
   const rng = new Rng(o.seed);
   const detok = new IncrementalDetokenizer(tokenizer, promptIds);
   const stops = new StopStringMatcher(o.stop);
@@ -40,10 +42,10 @@ export async function* generate(
   let text = '';
 
   const t0 = performance.now();
-  let logits = await prefill(model, cache, promptIds, throwIfAborted);
+  let finish: FinishReason | null = room === 0 ? 'length' : null;
+  let logits = finish === null ? await prefill(model, cache, promptIds, throwIfAborted) : new Float64Array(0);
   const tPrefill = performance.now();
   let tFirst = tPrefill;
-  let finish: FinishReason | null = null;
 
   while (finish === null) {
     const token = sampleToken(logits, history, o.sampling, rng);
@@ -62,7 +64,7 @@ export async function* generate(
       pendingIds = [];
     }
     if (stops.isStopped) finish = 'stop';
-    else if (generated.length >= o.maxTokens || cache.length >= cache.capacity) finish = 'length';
+    else if (generated.length >= room) finish = 'length';
     else {
       await yieldToEventLoop();
       throwIfAborted();

@@ -1,0 +1,144 @@
+/**
+ * The generation loop on a scripted model and a byte tokenizer: stop conditions, UTF-8 safety of streamed
+ * chunks, cancellation, and the context bound — behaviour the real model cannot be steered into on demand.
+ */
+import { describe, expect, it } from 'vitest';
+import { generate } from '../../src/engine/generation.js';
+import { resolveOptions, type GenerateOptions } from '../../src/engine/options.js';
+import { GenerationStream } from '../../src/engine/stream.js';
+import { AbortError, ContextLengthError } from '../../src/errors.js';
+import { ByteTokenizer, fakeConfig, ScriptedModel } from '../helpers/fakes.js';
+
+const e = new TextEncoder();
+// ids: 0 BOS, 1 EOS, 2 'a', 3 ' ', 4 'é' first byte, 5 'é' second byte, 6/7 the two halves of '🙂' (F0 9F | 99 82)
+const tokenizer = new ByteTokenizer([new Uint8Array(0), new Uint8Array(0), e.encode('a'), e.encode(' '), Uint8Array.of(0xc3), Uint8Array.of(0xa9), Uint8Array.of(0xf0, 0x9f), Uint8Array.of(0x99, 0x82)]);
+const EOS = new Set([1]);
+
+function run(model: ScriptedModel, prompt: number[], options: GenerateOptions): GenerationStream {
+  const o = resolveOptions({ greedy: true, seed: 1, ...options });
+  return new GenerationStream(generate(model, tokenizer, prompt, EOS, o), { promptTokenIds: prompt, seed: 1, backend: 'fake' });
+}
+
+async function collect(s: GenerationStream): Promise<{ texts: string[]; ids: number[] }> {
+  const texts: string[] = [];
+  const ids: number[] = [];
+  for await (const c of s) {
+    texts.push(c.text);
+    ids.push(...c.tokenIds);
+  }
+  return { texts, ids };
+}
+
+describe('generation loop', () => {
+  it('stops at an EOS token, keeps its id and leaves its text out', async () => {
+    const model = new ScriptedModel(fakeConfig(), (pos) => (pos < 5 ? 2 : 1));
+    const s = run(model, [0, 2], {});
+    const { texts, ids } = await collect(s);
+    const r = await s.result;
+    expect(r.finishReason).toBe('eos');
+    expect(r.tokenIds).toEqual([2, 2, 2, 1]);
+    expect(ids).toEqual(r.tokenIds);
+    expect(texts.join('')).toBe('aaa');
+    expect(r.text).toBe('aaa');
+  });
+
+  it('goes past EOS with ignoreEos', async () => {
+    const model = new ScriptedModel(fakeConfig(), (pos) => (pos % 2 === 1 ? 1 : 2));
+    const r = await run(model, [0], { ignoreEos: true, maxTokens: 4 }).result;
+    expect(r.tokenIds).toEqual([1, 2, 1, 2]);
+    expect(r.finishReason).toBe('length');
+  });
+
+  it('never emits half a UTF-8 character, and loses no text', async () => {
+    const script = [4, 5, 2, 6, 7, 6, 7, 4];
+    const model = new ScriptedModel(fakeConfig(), (pos) => script[pos - 2] ?? 1);
+    const s = run(model, [0, 2], { maxTokens: 20 });
+    const { texts } = await collect(s);
+    // The trailing lone 0xC3 can never complete: at EOS it is flushed as the decoder renders it (U+FFFD), last.
+    expect(texts.at(-1)).toBe('\uFFFD');
+    for (const t of texts.slice(0, -1)) expect(t).not.toContain('\uFFFD');
+    expect(texts.join('')).toBe('éa🙂🙂\uFFFD');
+    expect((await s.result).text).toBe('éa🙂🙂\uFFFD');
+  });
+
+  it('stops at maxTokens', async () => {
+    const model = new ScriptedModel(fakeConfig(), () => 2);
+    const r = await run(model, [0], { maxTokens: 3 }).result;
+    expect(r.tokenIds).toEqual([2, 2, 2]);
+    expect(r.finishReason).toBe('length');
+    // The last sampled token is not fed back: one prefill plus two decode steps.
+    expect(model.forwardCalls).toBe(3);
+  });
+
+  it('stops when prompt plus generated tokens fill the context, without overrunning the cache', async () => {
+    const model = new ScriptedModel(fakeConfig({ contextLength: 12 }), () => 2);
+    const r = await run(model, [0, 2, 2, 2, 2], { maxTokens: 100 }).result;
+    expect(r.finishReason).toBe('length');
+    expect(r.promptTokenIds.length + r.tokenIds.length).toBe(12);
+  });
+
+  it('rejects a prompt longer than the context before any work', async () => {
+    const model = new ScriptedModel(fakeConfig({ contextLength: 4 }), () => 2);
+    const s = run(model, [0, 2, 2, 2, 2], {});
+    await expect(s.result).rejects.toBeInstanceOf(ContextLengthError);
+    await expect(collect(s)).rejects.toThrow(/5 tokens but the context holds 4/);
+    expect(model.forwardCalls).toBe(0);
+  });
+
+  it('ends before a stop string, which is not emitted even across token boundaries', async () => {
+    // "a a a ..." with stop " a" → only the first "a".
+    const model = new ScriptedModel(fakeConfig(), (pos) => (pos % 2 === 1 ? 2 : 3));
+    const s = run(model, [0], { stop: [' a'], maxTokens: 20 });
+    const { texts } = await collect(s);
+    const r = await s.result;
+    expect(r.finishReason).toBe('stop');
+    expect(texts.join('')).toBe('a');
+    expect(r.text).toBe('a');
+    expect(r.tokenIds).toEqual([2, 3, 2]);
+  });
+
+  it('releases held-back text that turned out not to be a stop string', async () => {
+    const model = new ScriptedModel(fakeConfig(), (pos) => (pos % 2 === 1 ? 2 : 3));
+    const r = await run(model, [0], { stop: [' b'], maxTokens: 4 }).result;
+    expect(r.text).toBe('a a ');
+  });
+
+  it('throws AbortError from iteration when the signal fires, and reports the partial result', async () => {
+    const model = new ScriptedModel(fakeConfig(), () => 2);
+    const controller = new AbortController();
+    const s = run(model, [0], { maxTokens: 50, signal: controller.signal });
+    const seen: string[] = [];
+    await expect(
+      (async () => {
+        for await (const c of s) {
+          seen.push(c.text);
+          if (seen.length === 3) controller.abort();
+        }
+      })(),
+    ).rejects.toBeInstanceOf(AbortError);
+    const r = await s.result;
+    expect(r.finishReason).toBe('abort');
+    expect(r.text.startsWith(seen.join(''))).toBe(true);
+    expect(r.tokenIds.length).toBeLessThan(50);
+  });
+
+  it('cancels the generation when the consumer leaves the loop early', async () => {
+    const model = new ScriptedModel(fakeConfig(), () => 2);
+    const s = run(model, [0], { maxTokens: 60 });
+    for await (const _ of s) break;
+    const r = await s.result;
+    expect(r.finishReason).toBe('abort');
+    expect(model.forwardCalls).toBeLessThan(60);
+  });
+
+  it('reports usage figures', async () => {
+    const model = new ScriptedModel(fakeConfig(), () => 2);
+    const r = await run(model, [0, 2, 2], { maxTokens: 5 }).result;
+    expect(r.usage.promptTokens).toBe(3);
+    expect(r.usage.generatedTokens).toBe(5);
+    expect(r.usage.prefillTokensPerSecond).toBeGreaterThan(0);
+    expect(r.usage.decodeTokensPerSecond).toBeGreaterThan(0);
+    expect(r.seed).toBe(1);
+    expect(r.backend).toBe('fake');
+  });
+});
