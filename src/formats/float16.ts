@@ -21,37 +21,29 @@ export function bf16ToNumber(h: number): number {
   return f32[0];
 }
 
-/** number → IEEE binary16 bits, round to nearest even (used by writers and tests). */
+/** number → IEEE binary16 bits, rounded to nearest even directly from the float64 value (used by writers). */
 export function numberToF16(x: number): number {
-  f32[0] = x;
-  const bits = u32[0];
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = (bits >>> 23) & 0xff;
-  let mant = bits & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant !== 0 ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = 1 << (shift - 1);
-    const rest = mant & ((1 << shift) - 1);
-    let m = mant >>> shift;
-    if (rest > half || (rest === half && (m & 1) === 1)) m += 1;
-    return sign | m;
+  if (Number.isNaN(x)) return 0x7e00;
+  const sign = x < 0 || Object.is(x, -0) ? 0x8000 : 0;
+  const a = Math.abs(x);
+  if (a >= 65520) return sign | 0x7c00; // 65520 is the halfway point above the largest finite half, 65504
+  if (a < 2 ** -14) return sign | roundHalfEven(a * 2 ** 24); // subnormal; 1024 carries into the smallest normal
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e -= 1;
+  if (2 ** (e + 1) <= a) e += 1;
+  let mant = roundHalfEven((a / 2 ** e - 1) * 1024); // exact: scaling by a power of two
+  if (mant === 1024) {
+    mant = 0;
+    e += 1;
   }
-  const rest = mant & 0x1fff;
-  let m = mant >>> 13;
-  if (rest > 0x1000 || (rest === 0x1000 && (m & 1) === 1)) {
-    m += 1;
-    if (m === 0x400) {
-      m = 0;
-      e += 1;
-      if (e >= 0x1f) return sign | 0x7c00;
-    }
-  }
-  return sign | (e << 10) | m;
+  if (e + 15 >= 0x1f) return sign | 0x7c00;
+  return sign | ((e + 15) << 10) | mant;
+}
+
+function roundHalfEven(v: number): number {
+  const f = Math.floor(v);
+  const d = v - f;
+  return d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
 }
 
 /** Decodes little-endian F16 bytes into float32 values. */

@@ -128,7 +128,12 @@ export class SafetensorsFile {
 
   /** Opens and validates the header; throws FormatError (and leaves no open descriptor) if it is bad. */
   static open(path: string): SafetensorsFile {
-    const fd = openSync(path, 'r');
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      throw new FormatError(path, `cannot be opened: ${(err as Error).message}`, {}, { cause: err });
+    }
     try {
       const size = fstatSync(fd).size;
       if (size < 8) throw new FormatError(path, `file has ${size} bytes; a safetensors file starts with an 8-byte header length`, { offset: 0 });

@@ -99,6 +99,14 @@ describe('numberToF16', () => {
     expect(numberToF16(1022.5 * u)).toBe(0x03fe); // tie 0x3FE (even) / 0x3FF → 0x3FE
   });
 
+  it('rounds once, from the float64 value (no detour through float32)', () => {
+    // 1 + 2^-11 is the exact tie between 0x3C00 and 0x3C01; the extra 2^-40 puts it above → 0x3C01 (numpy agrees).
+    // Through float32 first, 2^-40 would be lost and the tie would go to the even 0x3C00.
+    expect(numberToF16(1 + 2 ** -11 + 2 ** -40)).toBe(0x3c01);
+    // 2^-25 is half the smallest subnormal (a tie to 0); a hair above rounds up to 0x0001.
+    expect(numberToF16(2 ** -25 + 2 ** -60)).toBe(0x0001);
+  });
+
   it('round trip: numberToF16(f16ToNumber(h)) = h for all 65536 patterns except NaNs', () => {
     let checked = 0;
     for (let h = 0; h < 0x10000; h++) {
