@@ -7,13 +7,13 @@
  * tokens in two calls through the cache (startPos); GQA: H query heads over Hkv kv heads equal H heads over kv
  * heads replicated in the order h → floor(h / group).
  */
+import type { Backend } from '../src/backends/backend.js';
+import type { KvCacheBuffer } from '../src/backends/ops.js';
 import { attentionCase, type AttentionCase, type Mat } from './arbitraries.js';
 import { forEachBackend, load } from './backends.js';
 import { expectClose } from './expect-close.js';
 import { naiveAttention } from './math.js';
 import { widened } from './tolerances.js';
-import type { Backend } from '../src/backends/backend.js';
-import type { KvCacheBuffer } from '../src/backends/ops.js';
 
 /** Rows [from, to) of a matrix. */
 function rowsOf(m: Mat, from: number, to: number): Mat {

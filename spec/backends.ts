@@ -45,7 +45,7 @@ async function discover(): Promise<Discovered[]> {
       found.push({ name, unavailable: null });
     } catch (e) {
       if (!(e instanceof BackendUnavailableError)) throw e;
-      found.push({ name, unavailable: e.message.replace(/^backend '[^']*' is not available: /, '') });
+      found.push({ name, unavailable: e.reason });
     }
   }
   return found;

@@ -75,9 +75,12 @@ export class UnsupportedOpError extends BitnetError {
 /** The backend the user asked for does not exist or cannot run on this machine. */
 export class BackendUnavailableError extends BitnetError {
   readonly backend: string;
+  /** Why, in a sentence ("unknown backend …", "no CUDA device"). */
+  readonly reason: string;
   constructor(backend: string, reason: string) {
     super('BACKEND_UNAVAILABLE', `backend '${backend}' is not available: ${reason}`);
     this.backend = backend;
+    this.reason = reason;
   }
 }
 

@@ -68,7 +68,7 @@ export interface TernaryMatmulArgs {
   readonly x: QuantizedBuffer;
 }
 
-/** Half-split RoPE in place (formats §4.3). x: [T, H · headDim]; row t is at position startPos + t. */
+/** Half-split RoPE in place (formats §4.3). x: [T, H · headDim]; row t is at position startPos + t (startPos ≥ 0). */
 export interface RopeArgs {
   readonly x: ActivationBuffer;
   readonly startPos: number;
@@ -93,7 +93,7 @@ export interface AttentionArgs {
   readonly headDim: number;
 }
 
-/** out = act(gate) ⊙ up, act = relu² or SiLU (formats §4.2 step 8). All [T, F]. */
+/** out = act(gate) ⊙ up, act = relu² or SiLU (formats §4.2 step 8). All [T, F]; out may alias gate or up. */
 export interface GatedArgs {
   readonly out: ActivationBuffer;
   readonly gate: ActivationBuffer;
@@ -107,7 +107,7 @@ export interface AddArgs {
   readonly b: ActivationBuffer;
 }
 
-/** out[t − fromRow] = table · x[t] for t ≥ fromRow, full precision. out: [T − fromRow, V]; x: [T, d]; table: [V, d]. */
+/** out[t − fromRow] = table · x[t] for t ≥ fromRow (0 ≤ fromRow < T), full precision. out: [T − fromRow, V]; x: [T, d]; table: [V, d]. */
 export interface LmHeadArgs {
   readonly out: ActivationBuffer;
   readonly x: ActivationBuffer;

@@ -23,7 +23,7 @@ function attend(c: Case): { out: number[]; kCache: Float64Array; vCache: Float64
   const kCache = c.kCache ?? new Float64Array(c.capacity * c.Hkv * c.D);
   const vCache = c.vCache ?? new Float64Array(c.capacity * c.Hkv * c.D);
   const out = new Float64Array(c.T * c.H * c.D);
-  attention(out, Float64Array.from(c.q), Float64Array.from(c.k), Float64Array.from(c.v), kCache, vCache, c.T, c.startPos, c.H, c.Hkv, c.D);
+  attention(out, Float64Array.from(c.q), Float64Array.from(c.k), Float64Array.from(c.v), kCache, vCache, c.T, c.startPos, c.H, c.Hkv, c.D, new Float64Array(c.startPos + c.T));
   return { out: [...out], kCache, vCache };
 }
 

@@ -24,10 +24,11 @@ function gated(op: string, kernel: typeof reluSqMul, a: GatedArgs): void {
   kernel(out.data, gate.data, up.data, out.rows * out.cols);
 }
 
-/** The op table; `scratch` is reused across calls so that a decode step allocates nothing. */
+/** The op table; scratch space is reused across calls so that a decode step allocates nothing. */
 export function createReferenceOps(): BackendOps {
   let scratch = new Float64Array(0);
-  const squares = (n: number): Float64Array => (scratch.length >= n ? scratch : (scratch = new Float64Array(n)));
+  // One buffer serves rmsnorm's squares and attention's scores: no op needs both at once.
+  const scratchOf = (n: number): Float64Array => (scratch.length >= n ? scratch : (scratch = new Float64Array(n)));
   return {
   embed(a) {
     const out = act('embed', a.out);
@@ -42,7 +43,7 @@ export function createReferenceOps(): BackendOps {
     const w = a.weight as RefVector;
     expectShape('rmsnorm', 'out', out, x.rows, w.length);
     expectShape('rmsnorm', 'x', x, x.rows, w.length);
-    rmsnorm(out.data, x.data, w.data, x.rows, x.cols, a.eps, squares(x.cols));
+    rmsnorm(out.data, x.data, w.data, x.rows, x.cols, a.eps, scratchOf(x.cols));
   },
 
   quantizeActivations(a) {
@@ -64,6 +65,7 @@ export function createReferenceOps(): BackendOps {
   rope(a) {
     const x = act('rope', a.x);
     if (a.headDim % 2 !== 0 || x.cols % a.headDim !== 0) throw new ShapeError('rope', `cols a multiple of an even headDim ${a.headDim}`, `${x.cols}`);
+    if (!Number.isSafeInteger(a.startPos) || a.startPos < 0) throw new ShapeError('rope', 'startPos a non-negative integer', `${a.startPos}`);
     rope(x.data, x.rows, x.cols / a.headDim, a.headDim, a.startPos, a.theta);
   },
 
@@ -84,7 +86,7 @@ export function createReferenceOps(): BackendOps {
     if (cache.kvDim !== kvDim || a.layer < 0 || a.layer >= cache.layers || a.startPos < 0 || a.startPos + T > cache.capacity) {
       throw new ShapeError(op, `a cache with kvDim ${kvDim}, layer ${a.layer} and room for positions ${a.startPos}..${a.startPos + T - 1}`, `kvDim ${cache.kvDim}, ${cache.layers} layers, capacity ${cache.capacity}`);
     }
-    attention(out.data, q.data, k.data, v.data, cache.k[a.layer], cache.v[a.layer], T, a.startPos, a.numHeads, a.numKvHeads, a.headDim);
+    attention(out.data, q.data, k.data, v.data, cache.k[a.layer], cache.v[a.layer], T, a.startPos, a.numHeads, a.numKvHeads, a.headDim, scratchOf(a.startPos + T));
   },
 
   reluSqMul: (a) => gated('reluSqMul', reluSqMul, a),
@@ -103,7 +105,7 @@ export function createReferenceOps(): BackendOps {
     const out = act('lmHead', a.out);
     const x = act('lmHead', a.x);
     const table = a.table as RefMatrix;
-    if (a.fromRow < 0 || a.fromRow > x.rows) throw new ShapeError('lmHead', `fromRow in [0, ${x.rows}]`, `${a.fromRow}`);
+    if (a.fromRow < 0 || a.fromRow >= x.rows) throw new ShapeError('lmHead', `fromRow in [0, ${x.rows - 1}]`, `${a.fromRow}`);
     expectShape('lmHead', 'x', x, x.rows, table.cols);
     expectShape('lmHead', 'out', out, x.rows - a.fromRow, table.rows);
     lmHead(out.data, table.data, x.data.subarray(a.fromRow * x.cols), out.rows, table.cols, table.rows);

@@ -3,7 +3,8 @@
  * First appends this call's keys and values at cache positions startPos .. startPos + T − 1, then for query head h
  * (kv head g = h div (H / Hkv)) at position p = startPos + t:
  *   z_j = (q_h · k_g,j) / sqrt(D) for j ≤ p,  α = softmax(z),  o_h = Σ_j α_j v_g,j.
- * q, out: [T, H·D]; k, v: [T, Hkv·D] (k already rotated); kCache, vCache: [capacity, Hkv·D]. float64 throughout.
+ * q, out: [T, H·D]; k, v: [T, Hkv·D] (k already rotated); kCache, vCache: [capacity, Hkv·D]; scores: scratch of at
+ * least startPos + T elements. float64 throughout.
  */
 import { softmax } from './softmax.js';
 
@@ -19,13 +20,13 @@ export function attention(
   H: number,
   Hkv: number,
   D: number,
+  scores: Float64Array,
 ): void {
   const kvDim = Hkv * D;
   kCache.set(k.subarray(0, T * kvDim), startPos * kvDim);
   vCache.set(v.subarray(0, T * kvDim), startPos * kvDim);
   const group = H / Hkv;
   const scale = 1 / Math.sqrt(D);
-  const scores = new Float64Array(startPos + T);
   for (let t = 0; t < T; t++) {
     const n = startPos + t + 1;
     for (let h = 0; h < H; h++) {
