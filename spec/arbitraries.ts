@@ -267,6 +267,16 @@ export interface TernaryCase {
   readonly beta: number;
 }
 
+/** Reduction lengths for llama.cpp's Q8_K scheme: whole 256-element blocks. */
+export const q8kLength: fc.Arbitrary<number> = fc.constantFrom(256, 512, 768, LIMITS.maxK);
+
+/** Activations whose width is whole Q8_K blocks. */
+export const q8kActivationCase: fc.Arbitrary<Mat> = fc.record({ T: rowCount, K: q8kLength }).chain(({ T, K }) => matrix(T, K));
+
+export const q8kTernaryCase: fc.Arbitrary<TernaryCase> = fc
+  .record({ T: rowCount, K: q8kLength, N: outputCount })
+  .chain(({ T, K, N }) => fc.record({ x: matrix(T, K), w: ternary(N, K), beta: positiveScale }));
+
 export const ternaryCase: fc.Arbitrary<TernaryCase> = fc
   .record({ T: rowCount, K: reductionLength, N: outputCount })
   .chain(({ T, K, N }) => fc.record({ x: matrix(T, K), w: ternary(N, K), beta: positiveScale }));

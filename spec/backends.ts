@@ -155,7 +155,7 @@ export function load(backend: Backend, m: Mat): ActivationBuffer {
 
 /** Uploads ternary weights as the loaders do: packed into the ternary-rows layout, with scale β. */
 export function uploadTernary(backend: Backend, w: Ternary, beta: number): ReturnType<Backend['uploadTernary']> {
-  const matrix: TernaryMatrix = { rows: w.rows, cols: w.cols, packed: packTernaryRows(w.t, w.rows, w.cols), scale: beta };
+  const matrix: TernaryMatrix = { rows: w.rows, cols: w.cols, packed: packTernaryRows(w.t, w.rows, w.cols), scale: beta, storage: 'hf-packed' };
   return backend.uploadTernary(matrix);
 }
 

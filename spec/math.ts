@@ -254,3 +254,67 @@ export function naiveLmHead(
   }
   return { logits, scale };
 }
+
+/**
+ * llama.cpp's Q8_K (golden/llamacpp README §5.1), written from that description: per 256-block, in float32,
+ * m = the signed element of largest |x| (first on ties); m = 0 → q = 0, d = 0; iscale = −127 / m,
+ * q = min(127, round½even(iscale · x)), d = 1 / iscale. Returns q [T, K] and d [T, K / 256].
+ */
+export function naiveQuantizeQ8K(x: ArrayLike<number>, T: number, K: number): { q: Int8Array; d: Float64Array } {
+  const f = Math.fround;
+  const q = new Int8Array(T * K);
+  const d = new Float64Array((T * K) / 256);
+  for (let blk = 0; blk < (T * K) / 256; blk++) {
+    const o = blk * 256;
+    let m = 0;
+    for (let j = 0; j < 256; j++) if (Math.abs(f(x[o + j])) > Math.abs(m)) m = f(x[o + j]);
+    if (m === 0) continue;
+    const iscale = f(-127 / m);
+    for (let j = 0; j < 256; j++) q[o + j] = Math.min(127, roundHalfEven(f(iscale * f(x[o + j]))));
+    d[blk] = f(1 / iscale);
+  }
+  return { q, d };
+}
+
+/**
+ * Ternary product over Q8_K blocks in the float64 oracle's form (golden/llamacpp profile q8k): x' = float32(q · d)
+ * per element, y[r, j] = β · Σ_i x'_i · t_i. Also returns the error scale β · Σ_i |x'_i · t_i|.
+ */
+export function naiveTernaryMatmulQ8K(q: ArrayLike<number>, d: ArrayLike<number>, T: number, K: number, t: Int8Array, N: number, beta: number): { y: Float64Array; scale: Float64Array } {
+  const y = new Float64Array(T * N);
+  const scale = new Float64Array(T * N);
+  const blocks = K / 256;
+  for (let r = 0; r < T; r++) {
+    for (let j = 0; j < N; j++) {
+      let acc = 0;
+      let mag = 0;
+      for (let i = 0; i < K; i++) {
+        const term = Math.fround(q[r * K + i] * d[r * blocks + Math.floor(i / 256)]) * t[j * K + i];
+        acc += term;
+        mag += Math.abs(term);
+      }
+      y[r * N + j] = acc * beta;
+      scale[r * N + j] = mag * beta;
+    }
+  }
+  return { y, scale };
+}
+
+/** Unquantised ternary product y[r, j] = β · Σ_i x[r, i] · t[j, i], with the error scale β · Σ|x · t|. */
+export function naiveTernaryMatmulFloat(x: ArrayLike<number>, T: number, K: number, t: Int8Array, N: number, beta: number): { y: Float64Array; scale: Float64Array } {
+  const y = new Float64Array(T * N);
+  const scale = new Float64Array(T * N);
+  for (let r = 0; r < T; r++) {
+    for (let j = 0; j < N; j++) {
+      let acc = 0;
+      let mag = 0;
+      for (let i = 0; i < K; i++) {
+        acc += x[r * K + i] * t[j * K + i];
+        mag += Math.abs(x[r * K + i] * t[j * K + i]);
+      }
+      y[r * N + j] = acc * beta;
+      scale[r * N + j] = mag * beta;
+    }
+  }
+  return { y, scale };
+}

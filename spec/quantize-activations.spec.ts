@@ -6,10 +6,10 @@
  * neighbour.
  */
 import fc from 'fast-check';
-import { activationCase, tieCase, type Mat } from './arbitraries.js';
+import { activationCase, q8kActivationCase, tieCase, type Mat } from './arbitraries.js';
 import { forEachBackend, load } from './backends.js';
 import { expectClose, expectExact } from './expect-close.js';
-import { naiveQuantize, QUANT_EPS, QUANT_MAX } from './math.js';
+import { naiveQuantize, naiveQuantizeQ8K, QUANT_EPS, QUANT_MAX } from './math.js';
 
 forEachBackend('quantizeActivations', (b) => {
   const quantize = async (x: Mat) => {
@@ -91,5 +91,34 @@ forEachBackend('quantizeActivations', (b) => {
     expectClose('quantizeActivations q on ties', q, naiveQuantize(x.data, x.rows, x.cols).q, b.tolerance('quantizeActivations'), { cols: x.cols });
     // K = 1 rows are all anchor; any longer row has a ≈ 50% chance per element of being a tie.
     if (x.cols >= 8 && ties === 0) throw new Error('tie case generated no ties (arbitrary broken)');
+  });
+
+  // llama.cpp's Q8_K scheme (the 'llamacpp' numerics profile for TQ1_0/TQ2_0 weights). It is defined in float32,
+  // so every backend must reproduce it exactly: q and d both with tolerance 0.
+  const quantizeQ8K = async (x: Mat) => {
+    const backend = b.backend;
+    const out = backend.allocateQuantized(x.rows, x.cols, 'q8k');
+    backend.ops.quantizeActivations({ out, x: load(backend, x) });
+    return backend.readQuantized(out);
+  };
+
+  b.property('q8k: q and d equal llama.cpp’s Q8_K exactly (blocks of 256, every row kind)', q8kActivationCase, async (x) => {
+    const got = await quantizeQ8K(x);
+    const want = naiveQuantizeQ8K(x.data, x.rows, x.cols);
+    expectExact('Q8_K q', got.q, want.q, x.cols);
+    expectExact('Q8_K d', got.scale, want.d, x.cols / 256);
+  });
+
+  b.property('q8k: the signed max of each block maps to −127, and |q| ≤ 127', q8kActivationCase, async (x) => {
+    const { q } = await quantizeQ8K(x);
+    for (let blk = 0; blk < (x.rows * x.cols) / 256; blk++) {
+      let at = -1;
+      for (let j = 0; j < 256; j++) {
+        const v = Math.fround(x.data[blk * 256 + j]);
+        if (at < 0 ? v !== 0 : Math.abs(v) > Math.abs(Math.fround(x.data[blk * 256 + at]))) at = j;
+      }
+      for (let j = 0; j < 256; j++) if (Math.abs(q[blk * 256 + j]) > QUANT_MAX) throw new Error(`Q8_K q out of range in block ${blk}`);
+      if (at >= 0 && q[blk * 256 + at] !== -QUANT_MAX) throw new Error(`block ${blk}: its max element quantised to ${q[blk * 256 + at]}, want −127`);
+    }
   });
 });

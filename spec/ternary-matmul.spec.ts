@@ -6,10 +6,10 @@
  * matrices unchanged (q, k and v share it). K is ragged (partial last packed byte) and a multiple of 256;
  * output rows N and tokens T include 1 and 17.
  */
-import { integerTernaryCase, ternaryCase, type Ternary } from './arbitraries.js';
+import { integerTernaryCase, q8kTernaryCase, ternaryCase, type Ternary } from './arbitraries.js';
 import { forEachBackend, load, uploadTernary } from './backends.js';
 import { expectClose, expectExact } from './expect-close.js';
-import { naiveTernaryMatmul } from './math.js';
+import { naiveTernaryMatmul, naiveTernaryMatmulQ8K } from './math.js';
 
 forEachBackend('ternaryMatmul', (b) => {
   b.property('s = 1, β = 1: equals the exact integer dot product (K ragged and ×256, N and T 1..17)', integerTernaryCase, async ({ x, w }) => {
@@ -52,5 +52,16 @@ forEachBackend('ternaryMatmul', (b) => {
     const y = await backend.read(first);
     expectExact('ternaryMatmul(−W) = −ternaryMatmul(W)', await backend.read(neg), y.map((v) => -v), w.rows);
     expectExact('ternaryMatmul repeated on the same input', await backend.read(again), y, w.rows);
+  });
+
+  b.property('q8k: equals β · Σ_b d_b · (Σ_b q · t) from the backend’s own Q8_K q and d', q8kTernaryCase, async ({ x, w, beta }) => {
+    const backend = b.backend;
+    const xq = backend.allocateQuantized(x.rows, x.cols, 'q8k');
+    backend.ops.quantizeActivations({ out: xq, x: load(backend, x) });
+    const out = backend.allocate(x.rows, w.rows);
+    backend.ops.ternaryMatmul({ out, w: uploadTernary(backend, w, beta), x: xq });
+    const { q, scale: d } = await backend.readQuantized(xq);
+    const { y, scale } = naiveTernaryMatmulQ8K(q, d, x.rows, x.cols, w.t, w.rows, beta);
+    expectClose('ternaryMatmul q8k', await backend.read(out), y, b.tolerance('ternaryMatmul.q8k'), { cols: w.rows, scale });
   });
 });

@@ -32,7 +32,8 @@ export type ToleranceKey =
   | OpName
   | 'quantizeActivations.scale'
   | 'quantizeActivations.residual'
-  | 'ternaryMatmul.integer';
+  | 'ternaryMatmul.integer'
+  | 'ternaryMatmul.q8k';
 
 const U64 = 2 ** -53;
 const U32 = 2 ** -24;
@@ -91,6 +92,21 @@ export const TOLERANCES: { readonly [K in ToleranceKey]: { readonly [P in Precis
   ternaryMatmul: {
     float64: { rel: 4 * U64, abs: 0 },
     float32: { rel: 4 * U32, abs: 0 },
+  },
+
+  // Q8_K: scale β · Σ|x' · t| with x' = float32(q · d) (the oracle's form). float64: a sum of K exact terms and
+  // the β multiply, ≤ (K + 1)u per implementation. float32: a backend may sum d · Σ_b q · t per block instead (as
+  // llama.cpp does), which differs from Σ float32(q · d) · t by one float32 rounding per term: ≤ (K + 4)u.
+  'ternaryMatmul.q8k': {
+    float64: { rel: 2 * (maxK + 1) * U64, abs: 0 },
+    float32: { rel: (maxK + 4) * U32, abs: 0 },
+  },
+
+  // Unquantised ternary product: scale β · Σ|x · t|. K − 1 additions of exact terms (t ∈ {−1, 0, 1}) and one
+  // multiply by β: ≤ K · u per implementation.
+  ternaryMatmulFloat: {
+    float64: { rel: 2 * (maxK + 1) * U64, abs: 0 }, // ≈ 2.3e-13
+    float32: { rel: (maxK + 2) * U32, abs: 0 }, // ≈ 6.1e-5
   },
 
   // Scale: the norm of the rotated pair. An error δθ in the angle moves the pair by |pair| · δθ, and cos/sin

@@ -102,6 +102,18 @@ export class TokenizerError extends BitnetError {
   }
 }
 
+/**
+ * A chat template could not be rendered: its Jinja does not parse ('syntax'), it called `raise_exception` ('raised',
+ * e.g. roles that do not alternate), or it failed while rendering ('render'). Code TOKENIZER, like its parent.
+ */
+export class ChatTemplateError extends TokenizerError {
+  readonly reason: 'syntax' | 'raised' | 'render';
+  constructor(reason: 'syntax' | 'raised' | 'render', detail: string, options?: { cause?: unknown }) {
+    super(detail, options);
+    this.reason = reason;
+  }
+}
+
 /** A caller passed an option outside its domain (negative temperature, top-p above 1, …). */
 export class InvalidOptionError extends BitnetError {
   readonly option: string;

@@ -6,6 +6,7 @@ import type { TernaryMatrix } from '../model/weights.js';
 import type { Tensor } from '../tensor.js';
 import type {
   ActivationBuffer,
+  ActivationScheme,
   BackendOps,
   KvCacheBuffer,
   MatrixHandle,
@@ -54,13 +55,13 @@ export interface Backend {
   uploadVector(v: Tensor<'f32'>): VectorHandle;
   uploadMatrix(m: Tensor<'f32'>): MatrixHandle;
   allocate(rows: number, cols: number): ActivationBuffer;
-  allocateQuantized(rows: number, cols: number): QuantizedBuffer;
+  allocateQuantized(rows: number, cols: number, scheme?: ActivationScheme): QuantizedBuffer;
   allocateKvCache(layers: number, capacity: number, kvDim: number): KvCacheBuffer;
   /** Fills a buffer from the host (row-major, rows × cols values). */
   write(x: ActivationBuffer, data: ArrayLike<number>): void;
   /** A host copy of a buffer, row-major. */
   read(x: ActivationBuffer): Promise<Float64Array | Float32Array>;
-  /** A host copy of quantized activations: int8 values [rows, cols] and the per-row scales s. */
+  /** A host copy of quantized activations: int8 values [rows, cols] and the scales (per row s, or per block d). */
   readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array | Float32Array }>;
   dispose(): void;
 }

@@ -10,10 +10,21 @@ export interface ActivationBuffer {
   readonly cols: number;
 }
 
-/** int8 activations [rows, cols] plus one scale s per row (x ≈ q / s; formats §3.1). */
+/**
+ * How activations are quantised before a ternary product:
+ * - 'per-token': HF transformers' absmax int8 over the whole row, one scale s per row, x ≈ q / s (formats §3.1);
+ * - 'q8k': llama.cpp's Q8_K for TQ1_0/TQ2_0, one factor d per 256-element block, x ≈ q · d (formats §8).
+ */
+export type ActivationScheme = 'per-token' | 'q8k';
+
+/** Q8_K's block width. */
+export const Q8K_BLOCK = 256;
+
+/** int8 activations [rows, cols] plus their scales: [rows] for 'per-token', [rows, cols / 256] for 'q8k'. */
 export interface QuantizedBuffer {
   readonly rows: number;
   readonly cols: number;
+  readonly scheme: ActivationScheme;
 }
 
 /** Keys (after RoPE) and values for every layer: [layers][capacity, kvDim] each. */
@@ -55,17 +66,27 @@ export interface RmsnormArgs {
   readonly eps: number;
 }
 
-/** Per-token absmax int8 quantisation (formats §3.1). out: [T, K] int8 + [T] scales; x: [T, K]. */
+/** Quantises x with out.scheme (per-token absmax int8, or Q8_K blocks in float32 as llama.cpp). out, x: [T, K]. */
 export interface QuantizeActivationsArgs {
   readonly out: QuantizedBuffer;
   readonly x: ActivationBuffer;
 }
 
-/** out[t, j] = (Σ_i x.q[t, i] · t_ji) · β / x.s[t]. out: [T, N]; w: [N, K]; x: [T, K]. Integer sums exact. */
+/**
+ * out[t, j] = (Σ_i x.q[t, i] · t_ji) · β / x.s[t] for 'per-token', or β · Σ_b x.d[t, b] · Σ_{i ∈ b} x.q[t, i] · t_ji for
+ * 'q8k'. out: [T, N]; w: [N, K]; x: [T, K]. Integer sums exact.
+ */
 export interface TernaryMatmulArgs {
   readonly out: ActivationBuffer;
   readonly w: TernaryHandle;
   readonly x: QuantizedBuffer;
+}
+
+/** out[t, j] = β · Σ_i x[t, i] · t_ji with unquantised activations (llama.cpp's F16/F32 path). out: [T, N]; x: [T, K]. */
+export interface TernaryMatmulFloatArgs {
+  readonly out: ActivationBuffer;
+  readonly w: TernaryHandle;
+  readonly x: ActivationBuffer;
 }
 
 /** Half-split RoPE in place (formats §4.3). x: [T, H · headDim]; row t is at position startPos + t (startPos ≥ 0). */
@@ -121,6 +142,7 @@ export interface OpArgs {
   rmsnorm: RmsnormArgs;
   quantizeActivations: QuantizeActivationsArgs;
   ternaryMatmul: TernaryMatmulArgs;
+  ternaryMatmulFloat: TernaryMatmulFloatArgs;
   rope: RopeArgs;
   attention: AttentionArgs;
   reluSqMul: GatedArgs;
@@ -136,6 +158,7 @@ export const OP_NAMES: readonly OpName[] = [
   'rmsnorm',
   'quantizeActivations',
   'ternaryMatmul',
+  'ternaryMatmulFloat',
   'rope',
   'attention',
   'reluSqMul',

@@ -10,6 +10,9 @@ import type { ModelConfig } from '../model/config.js';
 import { loadCheckpoint } from '../model/load.js';
 import type { Logits, Model } from '../model/model.js';
 import { ContextLengthError } from '../errors.js';
+import type { NumericsProfile } from '../model/numerics.js';
+import { chatTemplateFromGguf, chatTemplateFromHfFolder, renderChat, type ChatMessage, type ModelChatTemplate } from '../tokenizer/chat-template.js';
+import { loadGgufTokenizer, specialTokens } from '../tokenizer/gguf-tokenizer.js';
 import { loadHfTokenizer } from '../tokenizer/hf-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { DEFAULT_MODEL_PATH } from './default-model.js';
@@ -24,6 +27,8 @@ export interface LoadOptions {
   readonly backend?: string;
   /** Threads for backends that use them. */
   readonly threads?: number;
+  /** 'hf' (default: per-token int8 activations, as transformers) or 'llamacpp' (Q8_K for TQ weights; docs/numerics.md). */
+  readonly numerics?: NumericsProfile;
 }
 
 /** A prompt is text (tokenized with the model's tokenizer) or token ids used as they are. */
@@ -35,37 +40,43 @@ export class InferenceEngine {
   /** Where the model was loaded from. */
   readonly source: string;
   readonly backendInfo: BackendInfo;
+  /** The model's chat template (null: the built-in 2B-4T format is used). */
+  readonly chatTemplate: ModelChatTemplate | null;
   private readonly defaults: GenerateOptions;
   private readonly eosIds: ReadonlySet<number>;
 
-  private constructor(source: string, model: Model, tokenizer: Tokenizer, backendInfo: BackendInfo, defaults: GenerateOptions, eos: number[]) {
+  private constructor(source: string, model: Model, tokenizer: Tokenizer, backendInfo: BackendInfo, defaults: GenerateOptions, eos: number[], chat: ModelChatTemplate | null) {
     this.source = source;
     this.model = model;
     this.tokenizer = tokenizer;
     this.backendInfo = backendInfo;
     this.defaults = defaults;
     this.eosIds = new Set(eos);
+    this.chatTemplate = chat;
   }
 
-  /** Loads a Hugging Face BitNet folder, or the shipped default model when `source` is omitted. */
+  /** Loads a Hugging Face BitNet folder or a GGUF file, or the shipped default model when `source` is omitted. */
   static async load(source: string = DEFAULT_MODEL_PATH, options: LoadOptions = {}): Promise<InferenceEngine> {
     // The backend first: an unknown or unavailable one fails before any file is read.
     const backend = await createBackend(options.backend ?? 'auto', { threads: options.threads });
-    let model: Model;
-    let checkpoint: ReturnType<typeof loadCheckpoint>;
-    let tokenizer: Tokenizer;
     try {
-      checkpoint = loadCheckpoint(source);
-      tokenizer = await loadHfTokenizer(join(source, 'tokenizer.json'));
-      model = new BitNetModel(checkpoint.config, checkpoint.weights, backend);
+      const checkpoint = loadCheckpoint(source);
+      const model = new BitNetModel(checkpoint.config, checkpoint.weights, backend, { numerics: options.numerics });
+      const eos = [...checkpoint.config.eosTokenIds];
+      if (checkpoint.format === 'gguf') {
+        const tokenizer = await loadGgufTokenizer(checkpoint.metadata);
+        eos.push(...specialTokens(checkpoint.metadata).endOfGeneration);
+        return new InferenceEngine(source, model, tokenizer, backend.info(), {}, eos, chatTemplateFromGguf(checkpoint.metadata));
+      }
+      const tokenizer = await loadHfTokenizer(join(source, 'tokenizer.json'));
+      const gen = checkpoint.generationConfig;
+      const genEos = gen !== null && Object.hasOwn(gen, 'eos_token_id') ? [gen.eos_token_id].flat() : [];
+      eos.push(...genEos.filter((x): x is number => Number.isSafeInteger(x)));
+      return new InferenceEngine(source, model, tokenizer, backend.info(), defaultsFromGenerationConfig(gen), eos, chatTemplateFromHfFolder(source));
     } catch (err) {
       backend.dispose();
       throw err;
     }
-    const gen = checkpoint.generationConfig;
-    const genEos = gen !== null && Object.hasOwn(gen, 'eos_token_id') ? [gen.eos_token_id].flat() : [];
-    const eos = [...checkpoint.config.eosTokenIds, ...genEos.filter((x): x is number => Number.isSafeInteger(x))];
-    return new InferenceEngine(source, model, tokenizer, backend.info(), defaultsFromGenerationConfig(gen), eos);
   }
 
   get config(): ModelConfig {
@@ -92,6 +103,20 @@ export class InferenceEngine {
       return yield* generate(engine.model, engine.tokenizer, promptIds, engine.eosIds, o);
     };
     return new GenerationStream(source(this), info);
+  }
+
+  /**
+   * Renders a conversation with the model's chat template (or the built-in 2B-4T format), ending with the opening
+   * of the assistant's turn; the result is a prompt whose special tokens are already in the text.
+   */
+  formatChat(messages: readonly ChatMessage[], options: { addGenerationPrompt?: boolean } = {}): string {
+    const t = this.chatTemplate;
+    return renderChat(messages, { template: t?.template ?? null, bosToken: t?.bosToken, eosToken: t?.eosToken, addGenerationPrompt: options.addGenerationPrompt ?? true });
+  }
+
+  /** Streams the assistant's reply to a conversation; the template supplies BOS, so none is added again. */
+  streamChat(messages: readonly ChatMessage[], options: GenerateOptions = {}): GenerationStream {
+    return this.stream(this.formatChat(messages), { addSpecialTokens: false, ...options });
   }
 
   /** Runs a completion to the end. Rejects with AbortError if `options.signal` fires. */

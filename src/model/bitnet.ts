@@ -5,27 +5,34 @@
  */
 import type { Backend, DeviceWeights } from '../backends/backend.js';
 import { uploadWeights } from '../backends/upload.js';
-import type { ActivationBuffer, KvCacheBuffer, QuantizedBuffer } from '../backends/ops.js';
+import { Q8K_BLOCK, type ActivationBuffer, type KvCacheBuffer, type QuantizedBuffer, type TernaryHandle } from '../backends/ops.js';
 import { ContextLengthError, InvalidOptionError } from '../errors.js';
 import type { ModelConfig } from './config.js';
 import type { ForwardObserver, ForwardOptions, KvCache, Logits, Model, TraceName } from './model.js';
-import type { ModelWeights } from './weights.js';
+import { activationMode, NUMERICS_PROFILES, type ActivationMode, type NumericsProfile } from './numerics.js';
+import type { ModelWeights, TernaryMatrix } from './weights.js';
+
+/** Quantised forms of one activation width: per-token always, Q8_K when some weight of that width needs it. */
+interface Quantized {
+  readonly perToken: QuantizedBuffer;
+  readonly q8k: QuantizedBuffer | null;
+}
 
 /** Every activation buffer of a forward pass over T tokens (llama2.c's RunState). */
 interface RunState {
   readonly T: number;
   readonly h: ActivationBuffer; // (T, hidden) residual stream
   readonly xn: ActivationBuffer; // (T, hidden) normed input of a block
-  readonly xq: QuantizedBuffer; // (T, hidden) its int8 form
+  readonly xq: Quantized; // (T, hidden) its int8 forms
   readonly q: ActivationBuffer; // (T, heads·headDim)
   readonly k: ActivationBuffer; // (T, kvHeads·headDim)
   readonly v: ActivationBuffer; // (T, kvHeads·headDim)
   readonly att: ActivationBuffer; // (T, heads·headDim)
-  readonly attq: QuantizedBuffer; // (T, heads·headDim)
+  readonly attq: Quantized; // (T, heads·headDim)
   readonly proj: ActivationBuffer; // (T, hidden) o_proj / down_proj output
   readonly gate: ActivationBuffer; // (T, intermediate)
   readonly up: ActivationBuffer; // (T, intermediate)
-  readonly mq: QuantizedBuffer; // (T, intermediate)
+  readonly mq: Quantized; // (T, intermediate)
   logitsAll: ActivationBuffer | null; // (T, vocab), allocated on first use: it is large for big vocabularies
   readonly logitsLast: ActivationBuffer; // (1, vocab)
 }
@@ -38,20 +45,66 @@ class BitNetKvCache implements KvCache {
   }
 }
 
+export interface BitNetModelOptions {
+  /** 'hf' (default) or 'llamacpp': how activations are quantised (numerics.ts). */
+  readonly numerics?: NumericsProfile;
+}
+
 export class BitNetModel implements Model {
   readonly config: ModelConfig;
   readonly backendName: string;
+  readonly numerics: NumericsProfile;
   private readonly backend: Backend;
   private readonly w: DeviceWeights;
+  /** Each uploaded ternary matrix's activation mode under the profile. */
+  private readonly modes = new Map<TernaryHandle, ActivationMode>();
+  private readonly needsQ8K: boolean;
   private readonly states = new Map<number, RunState>();
   /** Forward passes share RunState buffers, so concurrent callers are served one pass at a time. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(config: ModelConfig, weights: ModelWeights, backend: Backend) {
+  constructor(config: ModelConfig, weights: ModelWeights, backend: Backend, options: BitNetModelOptions = {}) {
+    const numerics = options.numerics ?? 'hf';
+    if (!NUMERICS_PROFILES.includes(numerics)) throw new InvalidOptionError('numerics', `must be one of ${NUMERICS_PROFILES.join(', ')}, got '${numerics}'`);
     this.config = config;
+    this.numerics = numerics;
     this.backend = backend;
     this.backendName = backend.name;
     this.w = uploadWeights(backend, weights);
+    const host: readonly (keyof typeof weights.layers[number])[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
+    weights.layers.forEach((l, i) => {
+      for (const name of host) {
+        const m = l[name] as TernaryMatrix;
+        const mode = activationMode(m.storage, numerics);
+        if (mode === 'q8k' && m.cols % Q8K_BLOCK !== 0) throw new InvalidOptionError('numerics', `Q8_K needs input widths that are multiples of ${Q8K_BLOCK}; layer ${i} ${name} has ${m.cols}`);
+        this.modes.set(this.w.layers[i][name as 'q'], mode);
+      }
+    });
+    this.needsQ8K = [...this.modes.values()].includes('q8k');
+  }
+
+  /**
+   * BitLinear products sharing one input x (formats §3.1): x is quantised once per scheme the weights need —
+   * per-token int8 or Q8_K blocks — or used as it is for weights whose profile leaves activations unquantised.
+   */
+  private bitLinear(x: ActivationBuffer, xq: Quantized, products: readonly (readonly [ActivationBuffer, TernaryHandle])[]): void {
+    const { ops } = this.backend;
+    let perToken = false;
+    let q8k = false;
+    for (const [out, w] of products) {
+      const mode = this.modes.get(w);
+      if (mode === 'float') {
+        ops.ternaryMatmulFloat({ out, w, x });
+      } else if (mode === 'q8k' && xq.q8k !== null) {
+        if (!q8k) ops.quantizeActivations({ out: xq.q8k, x });
+        q8k = true;
+        ops.ternaryMatmul({ out, w, x: xq.q8k });
+      } else {
+        if (!perToken) ops.quantizeActivations({ out: xq.perToken, x });
+        perToken = true;
+        ops.ternaryMatmul({ out, w, x: xq.perToken });
+      }
+    }
   }
 
   createCache(capacity = this.config.contextLength): KvCache {
@@ -91,14 +144,11 @@ export class BitNetModel implements Model {
 
     for (let l = 0; l < c.numLayers; l++) {
       const lw = w.layers[l];
-      // 1. u = RMS(h; attn_norm), quantised once for q, k and v (§3.1).
+      // 1. u = RMS(h; attn_norm).
       ops.rmsnorm({ out: s.xn, x: s.h, weight: lw.attnNorm, eps: c.rmsNormEps });
       await trace?.('attn_norm', l, s.xn);
-      ops.quantizeActivations({ out: s.xq, x: s.xn });
-      // 2. q, k, v = BitLinear(u).
-      ops.ternaryMatmul({ out: s.q, w: lw.q, x: s.xq });
-      ops.ternaryMatmul({ out: s.k, w: lw.k, x: s.xq });
-      ops.ternaryMatmul({ out: s.v, w: lw.v, x: s.xq });
+      // 2. q, k, v = BitLinear(u), u quantised once for all three (§3.1).
+      this.bitLinear(s.xn, s.xq, [[s.q, lw.q], [s.k, lw.k], [s.v, lw.v]]);
       // 3. RoPE on q and k at absolute positions pos.. (half-split, §4.3).
       ops.rope({ x: s.q, startPos: pos, headDim: c.headDim, theta: c.ropeTheta });
       ops.rope({ x: s.k, startPos: pos, headDim: c.headDim, theta: c.ropeTheta });
@@ -115,8 +165,7 @@ export class BitNetModel implements Model {
       ops.rmsnorm({ out: s.att, x: s.att, weight: lw.attnSubNorm, eps: c.rmsNormEps });
       await trace?.('attn_sub_norm', l, s.att);
       // 6. h = h + BitLinear_o(o).
-      ops.quantizeActivations({ out: s.attq, x: s.att });
-      ops.ternaryMatmul({ out: s.proj, w: lw.o, x: s.attq });
+      this.bitLinear(s.att, s.attq, [[s.proj, lw.o]]);
       await trace?.('attn_o_proj', l, s.proj);
       ops.add({ out: s.h, a: s.h, b: s.proj });
       await trace?.('attn_residual', l, s.h);
@@ -124,10 +173,8 @@ export class BitNetModel implements Model {
       // 7. y = RMS(h; ffn_norm).
       ops.rmsnorm({ out: s.xn, x: s.h, weight: lw.ffnNorm, eps: c.rmsNormEps });
       await trace?.('ffn_norm', l, s.xn);
-      ops.quantizeActivations({ out: s.xq, x: s.xn });
       // 8. m = act(BitLinear_gate(y)) ⊙ BitLinear_up(y); act = relu² (2B-4T) or SiLU.
-      ops.ternaryMatmul({ out: s.gate, w: lw.gate, x: s.xq });
-      ops.ternaryMatmul({ out: s.up, w: lw.up, x: s.xq });
+      this.bitLinear(s.xn, s.xq, [[s.gate, lw.gate], [s.up, lw.up]]);
       await trace?.('ffn_gate', l, s.gate);
       await trace?.('ffn_up', l, s.up);
       (c.activation === 'relu2' ? ops.reluSqMul : ops.siluMul)({ out: s.gate, gate: s.gate, up: s.up });
@@ -136,8 +183,7 @@ export class BitNetModel implements Model {
       ops.rmsnorm({ out: s.gate, x: s.gate, weight: lw.ffnSubNorm, eps: c.rmsNormEps });
       await trace?.('ffn_sub_norm', l, s.gate);
       // 10. h = h + BitLinear_down(m).
-      ops.quantizeActivations({ out: s.mq, x: s.gate });
-      ops.ternaryMatmul({ out: s.proj, w: lw.down, x: s.mq });
+      this.bitLinear(s.gate, s.mq, [[s.proj, lw.down]]);
       await trace?.('ffn_down', l, s.proj);
       ops.add({ out: s.h, a: s.h, b: s.proj });
       await trace?.('ffn_residual', l, s.h);
@@ -169,21 +215,26 @@ export class BitNetModel implements Model {
       T,
       h: b.allocate(T, c.hiddenSize),
       xn: b.allocate(T, c.hiddenSize),
-      xq: b.allocateQuantized(T, c.hiddenSize),
+      xq: this.quantized(T, c.hiddenSize),
       q: b.allocate(T, qDim),
       k: b.allocate(T, kvDim),
       v: b.allocate(T, kvDim),
       att: b.allocate(T, qDim),
-      attq: b.allocateQuantized(T, qDim),
+      attq: this.quantized(T, qDim),
       proj: b.allocate(T, c.hiddenSize),
       gate: b.allocate(T, c.intermediateSize),
       up: b.allocate(T, c.intermediateSize),
-      mq: b.allocateQuantized(T, c.intermediateSize),
+      mq: this.quantized(T, c.intermediateSize),
       logitsAll: null,
       logitsLast: b.allocate(1, c.vocabSize),
     };
     this.states.set(T, s);
     return s;
+  }
+
+  private quantized(T: number, cols: number): Quantized {
+    const q8k = this.needsQ8K && cols % Q8K_BLOCK === 0 ? this.backend.allocateQuantized(T, cols, 'q8k') : null;
+    return { perToken: this.backend.allocateQuantized(T, cols, 'per-token'), q8k };
   }
 
   dispose(): void {

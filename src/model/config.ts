@@ -130,3 +130,78 @@ export function configFromHf(raw: unknown, source: string): HfConfig {
   };
   return { model, weightScaleMode: linearClass === 'autobitlinear' ? 'multiply' : 'divide' };
 }
+
+/** GGUF architectures this engine runs (formats §5). */
+export const GGUF_ARCHITECTURES = ['bitnet', 'bitnet-b1.58', 'bitnet-25'] as const;
+
+/** The metadata accessors configFromGguf needs (GgufMetadata provides them); keeps this file free of the reader. */
+export interface GgufKeys {
+  readonly file: string;
+  has(key: string): boolean;
+  integer(key: string, fallback?: number): number;
+  number(key: string, fallback?: number): number;
+  string(key: string, fallback?: string): string;
+  strings(key: string): string[];
+}
+
+/**
+ * Builds the ModelConfig of a BitNet GGUF from its `ARCH.*` keys (formats §5). `vocab` is the token count when
+ * the file has no `ARCH.vocab_size`; `tied` says whether the file lacks `output.weight`.
+ */
+export function configFromGguf(meta: GgufKeys, vocab: number, tied: boolean): ModelConfig {
+  const source = meta.file;
+  const arch = meta.string('general.architecture');
+  if (!(GGUF_ARCHITECTURES as readonly string[]).includes(arch)) {
+    throw new ConfigError('general.architecture', source, `is '${arch}'; supported: ${GGUF_ARCHITECTURES.join(', ')}`);
+  }
+  const k = (name: string): string => `${arch}.${name}`;
+  const hiddenSize = meta.integer(k('embedding_length'));
+  const numHeads = meta.integer(k('attention.head_count'));
+  // formats §5: head_count_kv defaults to head_count, rope.dimension_count to embedding_length / head_count.
+  const numKvHeads = meta.integer(k('attention.head_count_kv'), numHeads);
+  if (numHeads < 1 || numKvHeads < 1 || numHeads % numKvHeads !== 0) {
+    throw new ConfigError(k('attention.head_count_kv'), source, `(${numKvHeads}) must divide attention.head_count (${numHeads})`);
+  }
+  const headDim = Math.floor(hiddenSize / numHeads);
+  const ropeDims = meta.integer(k('rope.dimension_count'), headDim);
+  if (ropeDims !== headDim) throw new ConfigError(k('rope.dimension_count'), source, `is ${ropeDims}; partial rotary embeddings (≠ head dim ${headDim}) are not supported`);
+  if (meta.has(k('rope.scaling.type'))) {
+    const type = meta.string(k('rope.scaling.type'));
+    const factor = meta.number(k('rope.scaling.factor'), 1);
+    if (!(type === 'none' || (type === 'linear' && factor === 1))) throw new ConfigError(k('rope.scaling.type'), source, `is '${type}' (factor ${factor}); only unscaled RoPE is supported`);
+  }
+  const bos = meta.has('tokenizer.ggml.bos_token_id') ? meta.integer('tokenizer.ggml.bos_token_id') : null;
+  const eos = meta.has('tokenizer.ggml.eos_token_id') ? [meta.integer('tokenizer.ggml.eos_token_id')] : [];
+  return {
+    source,
+    vocabSize: meta.integer(k('vocab_size'), vocab),
+    hiddenSize,
+    intermediateSize: meta.integer(k('feed_forward_length')),
+    numLayers: meta.integer(k('block_count')),
+    numHeads,
+    numKvHeads,
+    headDim,
+    ropeTheta: meta.number(k('rope.freq_base'), 10000),
+    rmsNormEps: meta.number(k('attention.layer_norm_rms_epsilon'), 1e-5),
+    contextLength: meta.integer(k('context_length'), 2048),
+    activation: ggufActivation(meta, arch),
+    tieWordEmbeddings: tied,
+    bosTokenId: bos,
+    eosTokenIds: eos,
+  };
+}
+
+/**
+ * The FFN activation: llama.cpp's `ARCH.hidden_activation` key when present (also read as `hidden_act`); otherwise
+ * SiLU for `bitnet` (llama.cpp's graph, formats §8) and relu² for bitnet.cpp's `bitnet-b1.58` / `bitnet-25`.
+ */
+function ggufActivation(meta: GgufKeys, arch: string): FfnActivation {
+  for (const key of [`${arch}.hidden_activation`, `${arch}.hidden_act`]) {
+    if (!meta.has(key)) continue;
+    const v = meta.string(key).toLowerCase();
+    if (v === 'relu2' || v === 'relu_sqr' || v === 'relu-squared' || v === 'squared_relu') return 'relu2';
+    if (v === 'silu' || v === 'swish' || v === 'swiglu') return 'silu';
+    throw new ConfigError(key, meta.file, `is '${v}'; supported: relu2, silu`);
+  }
+  return arch === 'bitnet' ? 'silu' : 'relu2';
+}

@@ -110,7 +110,7 @@ function ternary(src: TensorSource, prefix: string, rows: number, cols: number, 
   const { ternary: t, badCode } = unpackHfTernary(f.readBytes(name), rows, cols);
   if (badCode >= 0) throw new FormatError(f.path, `code 3 (not a ternary value) at element ${badCode}`, { field: name });
   const weightScale = scalar(src, `${prefix}.weight_scale`);
-  return { rows, cols, packed: packTernaryRows(t, rows, cols), scale: mode === 'multiply' ? weightScale : 1 / weightScale };
+  return { rows, cols, packed: packTernaryRows(t, rows, cols), scale: mode === 'multiply' ? weightScale : 1 / weightScale, storage: 'hf-packed' };
 }
 
 function layer(src: TensorSource, c: ModelConfig, i: number, mode: WeightScaleMode): LayerWeights {

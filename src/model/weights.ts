@@ -5,6 +5,9 @@
  */
 import type { Tensor } from '../tensor.js';
 
+/** The tensor type a ternary matrix was stored as; the numerics profile reads it (numerics.ts). */
+export type TernaryStorage = 'hf-packed' | 'tq1_0' | 'tq2_0' | 'i2_s' | 'f32' | 'f16' | 'bf16';
+
 /** A BitLinear weight: W = t · scale with t ∈ {−1, 0, +1} (formats §3.1). */
 export interface TernaryMatrix {
   /** Output features (rows of W). */
@@ -15,6 +18,7 @@ export interface TernaryMatrix {
   readonly packed: Uint8Array;
   /** β: the real value of t = +1 (for `bitlinear` checkpoints, 1 / weight_scale). */
   readonly scale: number;
+  readonly storage: TernaryStorage;
 }
 
 export interface LayerWeights {

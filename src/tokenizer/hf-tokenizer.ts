@@ -1,12 +1,18 @@
 /**
  * Tokenizer from a Hugging Face tokenizer.json, through the `tokenizers` package (Rust, native addon). Loaded
- * lazily so that merely importing bitnet-ts never requires the addon.
+ * lazily so that merely importing bitnet-ts never requires the addon. One adapter class serves both a
+ * tokenizer.json on disk (`loadHfTokenizer`) and a document built in memory (`tokenizerFromJson`, used by
+ * gguf-tokenizer.ts).
  */
 import { existsSync } from 'node:fs';
 import { TokenizerError } from '../errors.js';
 import type { DecodeOptions, EncodeOptions, Tokenizer } from './tokenizer.js';
 
 type NativeTokenizer = import('tokenizers').Tokenizer;
+type TokenizersModule = typeof import('tokenizers');
+
+/** A tokenizer.json document (the `tokenizers` serialisation format), as a plain object. */
+export type TokenizerJson = Record<string, unknown>;
 
 class HfTokenizer implements Tokenizer {
   constructor(private readonly native: NativeTokenizer, readonly vocabSize: number) {}
@@ -29,20 +35,38 @@ class HfTokenizer implements Tokenizer {
   }
 }
 
+async function loadModule(source: string): Promise<TokenizersModule> {
+  try {
+    return await import('tokenizers');
+  } catch (err) {
+    throw new TokenizerError(`the 'tokenizers' package could not be loaded (needed for ${source}): ${(err as Error).message}`, { cause: err });
+  }
+}
+
 /** Loads `path` (a tokenizer.json); TokenizerError naming the file when it is missing or unreadable. */
 export async function loadHfTokenizer(path: string): Promise<Tokenizer> {
   if (!existsSync(path)) throw new TokenizerError(`${path}: tokenizer file not found`);
-  let mod: typeof import('tokenizers');
-  try {
-    mod = await import('tokenizers');
-  } catch (err) {
-    throw new TokenizerError(`the 'tokenizers' package could not be loaded (needed for ${path}): ${(err as Error).message}`, { cause: err });
-  }
+  const mod = await loadModule(path);
   let native: NativeTokenizer;
   try {
     native = mod.Tokenizer.fromFile(path);
   } catch (err) {
     throw new TokenizerError(`${path}: not a valid tokenizer.json: ${(err as Error).message}`, { cause: err });
+  }
+  return new HfTokenizer(native, native.getVocabSize(true));
+}
+
+/**
+ * Loads a tokenizer.json document held in memory (an object, or its JSON text). `source` names where it came
+ * from in errors (e.g. "model.gguf (tokenizer.ggml.*)").
+ */
+export async function tokenizerFromJson(json: TokenizerJson | string, source: string): Promise<Tokenizer> {
+  const mod = await loadModule(source);
+  let native: NativeTokenizer;
+  try {
+    native = mod.Tokenizer.fromString(typeof json === 'string' ? json : JSON.stringify(json));
+  } catch (err) {
+    throw new TokenizerError(`${source}: the tokenizer built from it is not valid: ${(err as Error).message}`, { cause: err });
   }
   return new HfTokenizer(native, native.getVocabSize(true));
 }

@@ -120,7 +120,8 @@ describe('loading the shipped models/tiny-bitnet', () => {
     // The literals above are the file's own values.
     expect([raw.vocab_size, raw.hidden_size, raw.num_hidden_layers, raw.num_attention_heads, raw.num_key_value_heads]).toEqual([4096, 256, 8, 8, 4]);
     expect([raw.max_position_embeddings, raw.hidden_act, raw.tie_word_embeddings, raw.bos_token_id, raw.eos_token_id]).toEqual([1024, 'relu2', true, 0, 1]);
-    expect(checkpoint.generationConfig).toEqual({ _from_model_config: true, bos_token_id: 0, eos_token_id: 1 });
+    expect(checkpoint.format).toBe('hf');
+    expect(checkpoint.format === 'hf' && checkpoint.generationConfig).toEqual({ _from_model_config: true, bos_token_id: 0, eos_token_id: 1 });
   });
 
   it('has weights of the config shapes, tied lm_head, and autobitlinear scales (W = t · weight_scale)', () => {

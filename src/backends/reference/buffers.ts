@@ -3,7 +3,7 @@
  * reference is the math itself; weights keep the file's exact float32 / packed values.
  */
 import { ShapeError } from '../../errors.js';
-import type { ActivationBuffer, KvCacheBuffer, MatrixHandle, QuantizedBuffer, TernaryHandle, VectorHandle } from '../ops.js';
+import { Q8K_BLOCK, type ActivationBuffer, type ActivationScheme, type KvCacheBuffer, type MatrixHandle, type QuantizedBuffer, type TernaryHandle, type VectorHandle } from '../ops.js';
 
 export class RefActivations implements ActivationBuffer {
   readonly data: Float64Array;
@@ -14,10 +14,12 @@ export class RefActivations implements ActivationBuffer {
 
 export class RefQuantized implements QuantizedBuffer {
   readonly q: Int8Array;
+  /** 'per-token': s per row; 'q8k': d per 256-block, row-major. */
   readonly scale: Float64Array;
-  constructor(readonly rows: number, readonly cols: number) {
+  constructor(readonly rows: number, readonly cols: number, readonly scheme: ActivationScheme) {
+    if (scheme === 'q8k' && cols % Q8K_BLOCK !== 0) throw new ShapeError('allocateQuantized', `cols a multiple of ${Q8K_BLOCK} for q8k`, `${cols}`);
     this.q = new Int8Array(rows * cols);
-    this.scale = new Float64Array(rows);
+    this.scale = new Float64Array(scheme === 'q8k' ? (rows * cols) / Q8K_BLOCK : rows);
   }
 }
 

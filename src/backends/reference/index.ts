@@ -6,7 +6,7 @@ import { ShapeError } from '../../errors.js';
 import type { TernaryMatrix } from '../../model/weights.js';
 import type { Tensor } from '../../tensor.js';
 import type { Backend, BackendDescriptor, BackendInfo } from '../backend.js';
-import type { ActivationBuffer, QuantizedBuffer } from '../ops.js';
+import type { ActivationBuffer, ActivationScheme, QuantizedBuffer } from '../ops.js';
 import { act, quantized, RefActivations, RefKvCache, RefQuantized, type RefMatrix, type RefTernary, type RefVector } from './buffers.js';
 import { createReferenceOps } from './ops.js';
 
@@ -35,8 +35,8 @@ export class ReferenceBackend implements Backend {
     return new RefActivations(rows, cols);
   }
 
-  allocateQuantized(rows: number, cols: number): RefQuantized {
-    return new RefQuantized(rows, cols);
+  allocateQuantized(rows: number, cols: number, scheme: ActivationScheme = 'per-token'): RefQuantized {
+    return new RefQuantized(rows, cols, scheme);
   }
 
   allocateKvCache(layers: number, capacity: number, kvDim: number): RefKvCache {

@@ -7,11 +7,14 @@ import { attention } from '../../kernels/reference/attention.js';
 import { embed } from '../../kernels/reference/embed.js';
 import { lmHead } from '../../kernels/reference/lm-head.js';
 import { quantizeActivations } from '../../kernels/reference/quantize-activations.js';
+import { quantizeQ8K } from '../../kernels/reference/quantize-q8k.js';
 import { reluSqMul } from '../../kernels/reference/relu-sq-mul.js';
 import { rmsnorm } from '../../kernels/reference/rmsnorm.js';
 import { rope } from '../../kernels/reference/rope.js';
 import { siluMul } from '../../kernels/reference/silu-mul.js';
 import { ternaryMatmul } from '../../kernels/reference/ternary-matmul.js';
+import { ternaryMatmulFloat } from '../../kernels/reference/ternary-matmul-float.js';
+import { ternaryMatmulQ8K } from '../../kernels/reference/ternary-matmul-q8k.js';
 import type { BackendOps, GatedArgs } from '../ops.js';
 import { act, expectShape, kvCache, quantized, type RefMatrix, type RefTernary, type RefVector } from './buffers.js';
 
@@ -27,7 +30,7 @@ function gated(op: string, kernel: typeof reluSqMul, a: GatedArgs): void {
 /** The op table; scratch space is reused across calls so that a decode step allocates nothing. */
 export function createReferenceOps(): BackendOps {
   let scratch = new Float64Array(0);
-  // One buffer serves rmsnorm's squares and attention's scores: no op needs both at once.
+  // One buffer serves rmsnorm's squares, attention's scores and Q8_K's dequantised activations: no op needs two.
   const scratchOf = (n: number): Float64Array => (scratch.length >= n ? scratch : (scratch = new Float64Array(n)));
   return {
   embed(a) {
@@ -50,7 +53,8 @@ export function createReferenceOps(): BackendOps {
     const out = quantized('quantizeActivations', a.out);
     const x = act('quantizeActivations', a.x);
     expectShape('quantizeActivations', 'out', out, x.rows, x.cols);
-    quantizeActivations(out.q, out.scale, x.data, x.rows, x.cols);
+    if (out.scheme === 'q8k') quantizeQ8K(out.q, out.scale, x.data, x.rows, x.cols);
+    else quantizeActivations(out.q, out.scale, x.data, x.rows, x.cols);
   },
 
   ternaryMatmul(a) {
@@ -59,7 +63,17 @@ export function createReferenceOps(): BackendOps {
     const w = a.w as RefTernary;
     expectShape('ternaryMatmul', 'x', x, x.rows, w.cols);
     expectShape('ternaryMatmul', 'out', out, x.rows, w.rows);
-    ternaryMatmul(out.data, w.packed, w.scale, x.q, x.scale, x.rows, w.cols, w.rows);
+    if (x.scheme === 'q8k') ternaryMatmulQ8K(out.data, w.packed, w.scale, x.q, x.scale, x.rows, w.cols, w.rows, scratchOf(x.rows * w.cols));
+    else ternaryMatmul(out.data, w.packed, w.scale, x.q, x.scale, x.rows, w.cols, w.rows);
+  },
+
+  ternaryMatmulFloat(a) {
+    const out = act('ternaryMatmulFloat', a.out);
+    const x = act('ternaryMatmulFloat', a.x);
+    const w = a.w as RefTernary;
+    expectShape('ternaryMatmulFloat', 'x', x, x.rows, w.cols);
+    expectShape('ternaryMatmulFloat', 'out', out, x.rows, w.rows);
+    ternaryMatmulFloat(out.data, w.packed, w.scale, x.data, x.rows, w.cols, w.rows);
   },
 
   rope(a) {

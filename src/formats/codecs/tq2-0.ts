@@ -1,0 +1,82 @@
+/**
+ * TQ2_0 (formats §2.4; ggml type 35): blocks of 256 elements in 66 bytes, `qs[64]` of 2-bit codes then `d` (f16).
+ * Element e of a block: half = e div 128, l = (e mod 128) div 32, m = e mod 32; its code sits in byte 32·half + m
+ * at bits 2·l (low bits first). Value = (code − 1)·d. Checked against ggml-quants.c `dequantize_row_tq2_0` /
+ * `quantize_row_tq2_0_ref` (llama.cpp; the same code in bitnet.cpp's fork).
+ *
+ * Rows are [rows, cols] row-major with cols = ne0, a multiple of 256, so blocks simply follow the flat order.
+ * Exact: the ternary values and each block's d come back bit for bit.
+ */
+import { f16ToNumber, numberToF16 } from '../float16.js';
+
+export const TQ2_0_BLOCK_ELEMS = 256;
+export const TQ2_0_BLOCK_BYTES = 66;
+
+export interface Tq2_0Decoded {
+  /** rows × cols values t = code − 1. In {−1, 0, +1}, except code 3, which ggml decodes as +2 (kept as 2). */
+  readonly ternary: Int8Array;
+  /** Each block's d decoded from f16, one per 256 elements in flat (row-major) order. */
+  readonly blockScales: Float32Array;
+  /** Flat index of the first element stored as code 3 (no writer produces it), or −1. */
+  readonly badCode: number;
+}
+
+/** Decodes `rows × cols` TQ2_0 elements. Throws RangeError if cols is not a multiple of 256 or the length is wrong. */
+export function decodeTq2_0(bytes: Uint8Array, rows: number, cols: number): Tq2_0Decoded {
+  const nBlocks = checkShape('decodeTq2_0', rows, cols);
+  if (bytes.length !== nBlocks * TQ2_0_BLOCK_BYTES) {
+    throw new RangeError(`decodeTq2_0: ${rows}×${cols} needs ${nBlocks * TQ2_0_BLOCK_BYTES} bytes, got ${bytes.length}`);
+  }
+  const ternary = new Int8Array(nBlocks * TQ2_0_BLOCK_ELEMS);
+  const blockScales = new Float32Array(nBlocks);
+  let badCode = -1;
+  for (let b = 0; b < nBlocks; b++) {
+    const src = b * TQ2_0_BLOCK_BYTES;
+    const dst = b * TQ2_0_BLOCK_ELEMS;
+    for (let half = 0; half < 2; half++) {
+      for (let l = 0; l < 4; l++) {
+        const shift = 2 * l;
+        const out = dst + 128 * half + 32 * l;
+        const inp = src + 32 * half;
+        for (let m = 0; m < 32; m++) {
+          const code = (bytes[inp + m] >> shift) & 3;
+          if (code === 3 && badCode < 0) badCode = out + m;
+          ternary[out + m] = code - 1;
+        }
+      }
+    }
+    blockScales[b] = f16ToNumber(bytes[src + 64] | (bytes[src + 65] << 8));
+  }
+  return { ternary, blockScales, badCode };
+}
+
+/**
+ * Encodes ternary values (each −1, 0 or +1; RangeError otherwise) with every block's d = f16(scale), rounded to
+ * nearest even. ggml's own quantizer would write d = 0 for an all-zero block; this writes f16(scale) everywhere.
+ */
+export function encodeTq2_0(ternary: Int8Array, rows: number, cols: number, scale: number): Uint8Array {
+  const nBlocks = checkShape('encodeTq2_0', rows, cols);
+  if (ternary.length !== rows * cols) throw new RangeError(`encodeTq2_0: expected ${rows * cols} values, got ${ternary.length}`);
+  const out = new Uint8Array(nBlocks * TQ2_0_BLOCK_BYTES);
+  const d = numberToF16(scale);
+  for (let b = 0; b < nBlocks; b++) {
+    const dst = b * TQ2_0_BLOCK_BYTES;
+    const src = b * TQ2_0_BLOCK_ELEMS;
+    for (let e = 0; e < TQ2_0_BLOCK_ELEMS; e++) {
+      const t = ternary[src + e];
+      if (t < -1 || t > 1) throw new RangeError(`encodeTq2_0: value ${t} at index ${src + e} is not ternary`);
+      out[dst + 32 * (e >> 7) + (e & 31)] |= (t + 1) << (2 * ((e >> 5) & 3));
+    }
+    out[dst + 64] = d & 0xff;
+    out[dst + 65] = d >> 8;
+  }
+  return out;
+}
+
+function checkShape(fn: string, rows: number, cols: number): number {
+  if (!Number.isSafeInteger(rows) || rows < 0 || !Number.isSafeInteger(cols) || cols < 0) {
+    throw new RangeError(`${fn}: bad shape ${rows}×${cols}`);
+  }
+  if (cols % TQ2_0_BLOCK_ELEMS !== 0) throw new RangeError(`${fn}: cols = ${cols} is not a multiple of 256`);
+  return (rows * cols) / TQ2_0_BLOCK_ELEMS;
+}

@@ -1,0 +1,165 @@
+/**
+ * Loads a BitNet GGUF (llama.cpp's `bitnet`, bitnet.cpp's `bitnet-b1.58` / `bitnet-25`; formats §4.2, §5) into a
+ * ModelConfig and ModelWeights. Ternary tensors (TQ1_0, TQ2_0, I2_S, or F32/F16/BF16 holding {−s, 0, +s}) are
+ * repacked exactly into the engine's row layout with one scale per matrix; a tensor that is not ternary × one
+ * scale is refused, never approximated. Embeddings may be F32, F16, BF16, Q8_0 or Q6_K.
+ */
+import { FormatError } from '../errors.js';
+import { decodeBf16, decodeF16, decodeF32 } from '../formats/float16.js';
+import { decodeI2S } from '../formats/codecs/i2-s.js';
+import { decodeQ6K } from '../formats/codecs/q6-k.js';
+import { decodeQ8_0 } from '../formats/codecs/q8-0.js';
+import { decodeTq1_0 } from '../formats/codecs/tq1-0.js';
+import { decodeTq2_0 } from '../formats/codecs/tq2-0.js';
+import type { GgufMetadata } from '../formats/gguf/metadata.js';
+import { GgufFile, type GgufTensorInfo } from '../formats/gguf/reader.js';
+import { packTernaryRows } from '../formats/ternary-rows.js';
+import { fromArray, type Tensor } from '../tensor.js';
+import { configFromGguf, type ModelConfig } from './config.js';
+import type { LayerWeights, ModelWeights, TernaryMatrix, TernaryStorage } from './weights.js';
+
+export interface GgufCheckpoint {
+  readonly path: string;
+  readonly config: ModelConfig;
+  readonly weights: ModelWeights;
+  /** The file's metadata, for the tokenizer and chat template (tokenizer.ggml.*, tokenizer.chat_template). */
+  readonly metadata: GgufMetadata;
+}
+
+/** Tensor types per role (formats §1.3). */
+const TERNARY_TYPES: Record<string, TernaryStorage> = { TQ1_0: 'tq1_0', TQ2_0: 'tq2_0', I2_S: 'i2_s', F32: 'f32', F16: 'f16', BF16: 'bf16' };
+
+function expectDims(f: GgufFile, t: GgufTensorInfo, dims: readonly number[]): void {
+  if (t.dims.length !== dims.length || t.dims.some((d, i) => d !== dims[i])) {
+    throw new FormatError(f.path, `dims [${t.dims.join(', ')}] do not match the metadata's [${dims.join(', ')}]`, { field: t.name, offset: t.offset });
+  }
+}
+
+/** Decodes a full-precision or block-quantised float tensor to float32 values. */
+function floatValues(f: GgufFile, t: GgufTensorInfo): Float32Array {
+  const bytes = f.readTensorBytes(t.name);
+  const n = t.dims.reduce((a, b) => a * b, 1);
+  switch (t.typeName) {
+    case 'F32': return decodeF32(bytes);
+    case 'F16': return decodeF16(bytes);
+    case 'BF16': return decodeBf16(bytes);
+    case 'Q8_0': return decodeQ8_0(bytes, n);
+    case 'Q6_K': return decodeQ6K(bytes, n);
+    default:
+      throw new FormatError(f.path, `tensor type ${t.typeName} is not supported here (F32, F16, BF16, Q8_0, Q6_K are)`, { field: t.name, offset: t.offset });
+  }
+}
+
+/** A float tensor with torch shape `shape` (GGUF dims are the reverse). */
+function floatTensor(f: GgufFile, name: string, shape: number[]): Tensor<'f32'> {
+  const t = f.tensor(name);
+  expectDims(f, t, [...shape].reverse());
+  return fromArray('f32', shape, floatValues(f, t));
+}
+
+/** The one scale shared by every block that holds a non-zero weight; FormatError if blocks disagree. */
+function sharedScale(f: GgufFile, t: GgufTensorInfo, ternary: Int8Array, blockScales: Float32Array, blockElems: number): number {
+  let scale: number | null = null;
+  for (let b = 0; b < blockScales.length; b++) {
+    let nonzero = false;
+    for (let i = b * blockElems; i < (b + 1) * blockElems && !nonzero; i++) nonzero = ternary[i] !== 0;
+    if (!nonzero) continue;
+    if (scale === null) scale = blockScales[b];
+    else if (blockScales[b] !== scale) {
+      throw new FormatError(f.path, `block ${b} has scale ${blockScales[b]} but earlier blocks ${scale}: not ternary × one scale, so not a BitNet weight`, { field: t.name, offset: t.offset });
+    }
+  }
+  return scale ?? 1;
+}
+
+/** Float values that must be exactly {−s, 0, +s}: the ternary codes and s. */
+function ternarize(f: GgufFile, t: GgufTensorInfo, values: Float32Array): { ternary: Int8Array; scale: number } {
+  const ternary = new Int8Array(values.length);
+  let scale = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === 0) continue;
+    if (scale === 0) scale = Math.abs(v);
+    if (Math.abs(v) !== scale) {
+      throw new FormatError(f.path, `element ${i} is ${v} but earlier non-zero elements are ±${scale}: not ternary × one scale (BitNet GGUFs hold {−s, 0, +s})`, { field: t.name, offset: t.offset });
+    }
+    ternary[i] = v > 0 ? 1 : -1;
+  }
+  return { ternary, scale: scale === 0 ? 1 : scale };
+}
+
+/** A projection weight [rows = out, cols = in], stored with GGUF dims [in, out]. */
+function ternaryTensor(f: GgufFile, prefix: string, rows: number, cols: number): TernaryMatrix {
+  const name = `${prefix}.weight`;
+  const t = f.tensor(name);
+  expectDims(f, t, [cols, rows]);
+  const storage = TERNARY_TYPES[t.typeName];
+  if (storage === undefined) {
+    throw new FormatError(f.path, `a BitNet projection must be TQ1_0, TQ2_0, I2_S or F32/F16/BF16 holding ternary values, found ${t.typeName}`, { field: name, offset: t.offset });
+  }
+  let ternary: Int8Array;
+  let scale: number;
+  if (storage === 'tq1_0' || storage === 'tq2_0') {
+    const decoded = (storage === 'tq1_0' ? decodeTq1_0 : decodeTq2_0)(f.readTensorBytes(name), rows, cols);
+    if ('badCode' in decoded && decoded.badCode >= 0) throw new FormatError(f.path, `element ${decoded.badCode} has code 3, not a ternary value`, { field: name, offset: t.offset });
+    ternary = decoded.ternary;
+    scale = sharedScale(f, t, ternary, decoded.blockScales, 256);
+  } else if (storage === 'i2_s') {
+    const decoded = decodeI2S(f.readTensorBytes(name), rows, cols);
+    if (decoded.badCode >= 0) throw new FormatError(f.path, `element ${decoded.badCode} has code 3, not a ternary value`, { field: name, offset: t.offset });
+    ternary = decoded.ternary;
+    scale = decoded.scale;
+  } else {
+    ({ ternary, scale } = ternarize(f, t, floatValues(f, t)));
+  }
+  // formats §4.2: an optional one-element `<proj>.scale` tensor multiplies the projection's output.
+  const extra = `${prefix}.scale`;
+  if (f.tensors.has(extra)) {
+    const s = floatValues(f, f.tensor(extra));
+    if (s.length !== 1 || !Number.isFinite(s[0]) || s[0] === 0) throw new FormatError(f.path, 'must hold one finite non-zero value', { field: extra });
+    scale *= s[0];
+  }
+  if (!Number.isFinite(scale) || scale === 0) throw new FormatError(f.path, `scale ${scale} is not finite and non-zero`, { field: name, offset: t.offset });
+  return { rows, cols, packed: packTernaryRows(ternary, rows, cols), scale, storage };
+}
+
+function layer(f: GgufFile, c: ModelConfig, i: number): LayerWeights {
+  const p = `blk.${i}`;
+  const d = c.hiddenSize;
+  const qDim = c.numHeads * c.headDim;
+  const kvDim = c.numKvHeads * c.headDim;
+  const ff = c.intermediateSize;
+  return {
+    attnNorm: floatTensor(f, `${p}.attn_norm.weight`, [d]),
+    q: ternaryTensor(f, `${p}.attn_q`, qDim, d),
+    k: ternaryTensor(f, `${p}.attn_k`, kvDim, d),
+    v: ternaryTensor(f, `${p}.attn_v`, kvDim, d),
+    attnSubNorm: floatTensor(f, `${p}.attn_sub_norm.weight`, [qDim]),
+    o: ternaryTensor(f, `${p}.attn_output`, d, qDim),
+    ffnNorm: floatTensor(f, `${p}.ffn_norm.weight`, [d]),
+    gate: ternaryTensor(f, `${p}.ffn_gate`, ff, d),
+    up: ternaryTensor(f, `${p}.ffn_up`, ff, d),
+    ffnSubNorm: floatTensor(f, `${p}.ffn_sub_norm.weight`, [ff]),
+    down: ternaryTensor(f, `${p}.ffn_down`, d, ff),
+  };
+}
+
+/** Loads `path`; FormatError / ConfigError name the file and the key or tensor; the file is closed either way. */
+export function loadGguf(path: string): GgufCheckpoint {
+  const f = GgufFile.open(path);
+  try {
+    const meta = f.metadata;
+    const embd = f.tensor('token_embd.weight');
+    if (embd.dims.length !== 2) throw new FormatError(path, `token_embd must be 2-D, dims are [${embd.dims.join(', ')}]`, { field: embd.name });
+    // llama.cpp stores no output.weight for `bitnet`: the lm_head is token_embd (formats §8).
+    const tied = !f.tensors.has('output.weight');
+    const config = configFromGguf(meta, embd.dims[1], tied);
+    const tokenEmbedding = floatTensor(f, 'token_embd.weight', [config.vocabSize, config.hiddenSize]);
+    const layers = Array.from({ length: config.numLayers }, (_, i) => layer(f, config, i));
+    const outputNorm = floatTensor(f, 'output_norm.weight', [config.hiddenSize]);
+    const lmHead = tied ? null : floatTensor(f, 'output.weight', [config.vocabSize, config.hiddenSize]);
+    return { path, config, weights: { tokenEmbedding, layers, outputNorm, lmHead }, metadata: meta };
+  } finally {
+    f.close();
+  }
+}
