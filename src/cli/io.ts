@@ -11,6 +11,7 @@ export const EXIT_INTERRUPTED = 130;
 export interface CommonOptions {
   model?: string;
   backend?: string;
+  numerics?: 'hf' | 'llamacpp';
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;

@@ -8,6 +8,10 @@ import { backendNames } from '../backends/registry.js';
 import { DEFAULT_MODEL_PATH } from '../engine/default-model.js';
 import { EXIT_USAGE, reportError } from './io.js';
 import { logitsCommand, type LogitsCliOptions } from './logits.js';
+import { GGUF_TERNARY_TYPES } from '../convert/hf-to-gguf.js';
+import { NUMERICS_PROFILES } from '../model/numerics.js';
+import { convertCommand, type ConvertCliOptions } from './convert.js';
+import { inspectCommand } from './inspect.js';
 import { collect, parseInteger, parseNumber } from './parse.js';
 import { perplexityCommand, type PerplexityCliOptions } from './perplexity.js';
 import { runCommand, type RunOptions } from './run.js';
@@ -16,8 +20,9 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
 
 function common(cmd: Command): Command {
   return cmd
-    .option('-m, --model <path>', `model folder (default: the shipped ${DEFAULT_MODEL_PATH})`)
+    .option('-m, --model <path>', `model: a Hugging Face folder or a GGUF file (default: the shipped ${DEFAULT_MODEL_PATH})`)
     .option('-b, --backend <name>', `backend: auto or one of ${backendNames().join(', ')}`, 'auto')
+    .addOption(new Option('--numerics <profile>', 'activation quantisation: hf (per-token int8, as transformers) or llamacpp (Q8_K for TQ weights)').choices(NUMERICS_PROFILES).default('hf'))
     .option('--json', 'print one JSON object on stdout')
     .option('-q, --quiet', 'no progress on stderr')
     .option('-v, --verbose', 'say more on stderr (backend, model shape)');
@@ -65,6 +70,24 @@ function program(): Command {
     .addOption(new Option('--no-bos', 'do not prepend the BOS token'))
     .action(async (opts: LogitsCliOptions) => {
       process.exitCode = await logitsCommand(opts);
+    });
+  p.command('convert')
+    .description('convert a Hugging Face BitNet folder to GGUF, losslessly')
+    .argument('<hf-dir>', 'Hugging Face model folder (config.json, model.safetensors, tokenizer.json)')
+    .addOption(new Option('--to <type>', 'ternary tensor type').choices(GGUF_TERNARY_TYPES).makeOptionMandatory())
+    .requiredOption('-o, --out <file>', 'output .gguf file')
+    .option('--json', 'print one JSON object on stdout')
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (dir: string, opts: ConvertCliOptions) => {
+      process.exitCode = await convertCommand(dir, opts);
+    });
+
+  p.command('inspect')
+    .description('show what a GGUF file holds: architecture, hyper-parameters, tokenizer, tensors')
+    .argument('<file>', 'a .gguf file')
+    .option('--json', 'print one JSON object on stdout')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      process.exitCode = await inspectCommand(file, opts);
     });
   return p;
 }

@@ -13,13 +13,17 @@
  * without ACT_PARALLEL (four rows interleaved per byte). Files from the Python converters use this one.
  */
 
+/** Elements per packed I2_S block (x86 / converter layout). */
 export const I2S_BLOCK_ELEMS = 128;
+/** Bytes per packed I2_S block. */
 export const I2S_BLOCK_BYTES = 32;
+/** Bytes after the n/4 packed bytes: f32 scale then 28 zeros. */
 export const I2S_TAIL_BYTES = 32;
 
 /** Code → ternary value, as bitnet.cpp's dequantizer maps it (code 3 → 0). */
 const CODE_T = Int8Array.of(-1, 0, 1, 0);
 
+/** Result of {@link decodeI2S}. */
 export interface I2SDecoded {
   /** rows × cols values in {−1, 0, +1} (code 3 read as 0). */
   readonly ternary: Int8Array;

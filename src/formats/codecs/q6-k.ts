@@ -7,11 +7,14 @@
  *   y[l + 32] = d·sc[is+2]·q2, q2 = (ql[l+32] & 15 | (qh[l] >> 2 & 3) << 4) − 32
  *   y[l + 64] = d·sc[is+4]·q3, q3 = (ql[l]    >> 4 | (qh[l] >> 4 & 3) << 4) − 32
  *   y[l + 96] = d·sc[is+6]·q4, q4 = (ql[l+32] >> 4 | (qh[l] >> 6 & 3) << 4) − 32
- * C evaluates d·sc·q left to right in float32; each product is rounded with Math.fround (d·sc is exact anyway).
+ * C evaluates d·sc·q left to right in float32; each product is rounded with Math.fround, though both are in fact
+ * exact: d has at most 11 significant bits, |sc| ≤ 128 at most 7, |q| ≤ 32 at most 5, so 23 ≤ 24 bits.
  */
 import { f16ToNumber } from '../float16.js';
 
+/** Elements per Q6_K block. */
 export const Q6_K_BLOCK_ELEMS = 256;
+/** Bytes per Q6_K block: ql[128] + qh[64] + scales[16] + f16 d. */
 export const Q6_K_BLOCK_BYTES = 210;
 
 /** Decodes n values (n a multiple of 256, bytes exactly n/256 blocks; RangeError otherwise) to float32. */

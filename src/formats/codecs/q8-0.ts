@@ -7,7 +7,9 @@
  */
 import { f16ToNumber, numberToF16 } from '../float16.js';
 
+/** Elements per Q8_0 block. */
 export const Q8_0_BLOCK_ELEMS = 32;
+/** Bytes per Q8_0 block: f16 d + 32 int8. */
 export const Q8_0_BLOCK_BYTES = 34;
 
 /** Decodes n values (n a multiple of 32, bytes exactly n/32 blocks; RangeError otherwise) to float32. */

@@ -16,7 +16,9 @@
  */
 import { f16ToNumber, numberToF16 } from '../float16.js';
 
+/** Elements per TQ1_0 block. */
 export const TQ1_0_BLOCK_ELEMS = 256;
+/** Bytes per TQ1_0 block: qs[48] + qh[4] + f16 d. */
 export const TQ1_0_BLOCK_BYTES = 54;
 
 const POW3 = [1, 3, 9, 27, 81] as const;
@@ -42,6 +44,7 @@ for (let s = 0; s < 256; s++) {
   QH_CANONICAL[s] = QS_CANONICAL[s] === 1 && v % 3 === 0 ? 1 : 0;
 }
 
+/** Result of {@link decodeTq1_0}. */
 export interface Tq1_0Decoded {
   /** rows × cols values in {−1, 0, +1}. */
   readonly ternary: Int8Array;

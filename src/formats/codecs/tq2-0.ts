@@ -9,9 +9,12 @@
  */
 import { f16ToNumber, numberToF16 } from '../float16.js';
 
+/** Elements per TQ2_0 block. */
 export const TQ2_0_BLOCK_ELEMS = 256;
+/** Bytes per TQ2_0 block: qs[64] + f16 d. */
 export const TQ2_0_BLOCK_BYTES = 66;
 
+/** Result of {@link decodeTq2_0}. */
 export interface Tq2_0Decoded {
   /** rows × cols values t = code − 1. In {−1, 0, +1}, except code 3, which ggml decodes as +2 (kept as 2). */
   readonly ternary: Int8Array;

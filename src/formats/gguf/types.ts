@@ -13,6 +13,7 @@
  */
 import { I2S_TAIL_BYTES } from '../codecs/i2-s.js';
 
+/** Which producer's id assignments to use: upstream ggml/llama.cpp, or bitnet.cpp's fork. */
 export type GgufDialect = 'upstream' | 'bitnet.cpp';
 
 /**
@@ -24,6 +25,7 @@ export type GgufDialect = 'upstream' | 'bitnet.cpp';
  */
 export type GgmlLayout = 'blocks' | 'i2s' | 'shape-specific';
 
+/** One row of the type table. Frozen; the same object is returned for every lookup. */
 export interface GgmlTypeInfo {
   readonly id: number;
   /** ggml's name in upper case, as gguf-py spells it (`Q8_0`, `TQ2_0`, `I2_S`). */
@@ -83,7 +85,7 @@ const UPSTREAM_ONLY: readonly Row[] = [
   [39, 'MXFP4', 32, 1 + 16], // e (E8M0), qs
   [40, 'NVFP4', 64, 4 + 32], // d[4] (UE4M3), qs
   [41, 'Q1_0', 128, 2 + 16], // d, qs (1 bit each)
-  [42, 'Q2_0', 64, 2 + 16], // d, qs (2 bits each)
+  [42, 'Q2_0', 64, 2 + 16], // d, qs (2 bits each); prism-ml's fork uses id 42 with 128 elements / 34 bytes
 ];
 
 const BITNET_ONLY: readonly Row[] = [

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeI2S, encodeI2S } from '../../../src/formats/codecs/i2-s.js';
+import { expectSameValues } from './same.js';
 
 /** bitnet.cpp's dequantize_row_i2_s for whole 128-blocks: per block, byte gp gives c0..c3 from the top bits down. */
 function naiveDequantize(bytes: Uint8Array, n: number, scale: number): Float32Array {
@@ -98,7 +99,7 @@ describe('decodeI2S', () => {
           const out = decodeI2S(bytes, 1, n);
           expect(out.scale).toBe(scale);
           const want = naiveDequantize(bytes, n, scale);
-          for (let i = 0; i < n; i++) expect(Math.fround(out.scale * out.ternary[i])).toBe(want[i]);
+          expectSameValues(Float32Array.from(out.ternary, (t) => out.scale * t), want);
         },
       ),
     );

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeQ6K } from '../../../src/formats/codecs/q6-k.js';
 import { f16ToNumber } from '../../../src/formats/float16.js';
+import { expectSameValues } from './same.js';
 
 /** dequantize_row_q6_K transcribed: `y += 128; ql += 64; qh += 32; sc += 8` after each half. */
 function naiveDequantize(x: Uint8Array, k: number): Float32Array {
@@ -75,7 +76,7 @@ describe('decodeQ6K', () => {
           const k = (bytes.length / 210) * 256;
           const got = decodeQ6K(bytes, k);
           const want = naiveDequantize(bytes, k);
-          for (let i = 0; i < k; i++) expect(got[i]).toBe(want[i]); // Object.is: −0 and NaN compared exactly
+          expectSameValues(got, want); // Object.is: −0 and NaN compared exactly
         },
       ),
       { numRuns: 200 },

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeTq1_0, encodeTq1_0 } from '../../../src/formats/codecs/tq1-0.js';
 import { f16ToNumber, numberToF16 } from '../../../src/formats/float16.js';
+import { expectSameValues } from './same.js';
 
 /** ggml's dequantize_row_tq1_0, loop for loop (uint8 wrap of q, then (q·3) >> 8). */
 function naiveDequantize(bytes: Uint8Array, n: number): Float32Array {
@@ -123,7 +124,7 @@ describe('TQ1_0 digit combinations (formats §7)', () => {
     }
     expect(seen.size).toBe(243);
     const out = decodeTq1_0(bytes, 243, 256);
-    expect(out.ternary).toEqual(t);
+    expectSameValues(out.ternary, t);
     expect(out.nonCanonical).toBe(-1);
   });
 
@@ -132,7 +133,7 @@ describe('TQ1_0 digit combinations (formats §7)', () => {
     for (let v = 0; v < 81; v++) digits(v, 4).forEach((dgt, n) => (t[v * 256 + 240 + 4 * n] = dgt - 1));
     const bytes = encodeTq1_0(t, 81, 256, 1);
     for (let v = 0; v < 81; v++) expect(bytes[v * 54 + 48]).toBe(Math.ceil((3 * v * 256) / 243));
-    expect(decodeTq1_0(bytes, 81, 256).ternary).toEqual(t);
+    expectSameValues(decodeTq1_0(bytes, 81, 256).ternary, t);
   });
 });
 
@@ -145,9 +146,8 @@ describe('decodeTq1_0 on hostile bytes', () => {
       bytes.set([0x00, 0x3c], b * 54 + 52);
     }
     const { ternary } = decodeTq1_0(bytes, 256, 256);
-    for (const t of ternary) expect(t === -1 || t === 0 || t === 1).toBe(true);
-    const want = naiveDequantize(bytes, 256 * 256);
-    for (let i = 0; i < want.length; i++) expect(ternary[i]).toBe(want[i]);
+    expect(ternary.every((t) => t === -1 || t === 0 || t === 1)).toBe(true);
+    expectSameValues(ternary, naiveDequantize(bytes, 256 * 256));
 
     let qsBad = 0;
     let qhBad = 0;
@@ -180,7 +180,7 @@ describe('decodeTq1_0 on hostile bytes', () => {
           const n = (bytes.length / 54) * 256;
           const { ternary, blockScales } = decodeTq1_0(bytes, 1, n);
           const want = naiveDequantize(bytes, n);
-          for (let i = 0; i < n; i++) expect(Math.fround(ternary[i] * blockScales[i >> 8])).toBe(want[i]);
+          expectSameValues(Float32Array.from(ternary, (t, i) => t * blockScales[i >> 8]), want);
         },
       ),
     );

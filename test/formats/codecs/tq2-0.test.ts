@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeTq2_0, encodeTq2_0 } from '../../../src/formats/codecs/tq2-0.js';
 import { f16ToNumber, numberToF16 } from '../../../src/formats/float16.js';
+import { expectSameValues } from './same.js';
 
 const WORKED = [1, 0, -1, 1, -1, -1, 0, 1];
 
@@ -86,9 +87,7 @@ describe('decodeTq2_0', () => {
           for (let i = 0; i < bytes.length; i += 66) bytes[i + 65] &= 0xfb; // keep d finite (exponent < 31), sign free
           const { ternary, blockScales } = decodeTq2_0(bytes, rows, cols);
           const want = naiveDequantize(bytes, rows * cols);
-          for (let i = 0; i < want.length; i++) {
-            expect(Math.fround(ternary[i] * blockScales[i >> 8])).toBe(want[i]);
-          }
+          expectSameValues(Float32Array.from(ternary, (t, i) => t * blockScales[i >> 8]), want);
         },
       ),
     );

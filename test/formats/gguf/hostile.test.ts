@@ -146,7 +146,6 @@ describe('hostile GGUF files', () => {
     fails(b.subarray(0, b.length - 1), /ends at byte/, 'b');
     fails(b.subarray(0, 30), /tensor_count is 2, more than the file can hold/);
     fails(b.subarray(0, 66), /general.architecture length is 6, more than the file can hold/);
-    fails(b.subarray(0, 54), /unexpected end of file reading general.architecture type/);
   });
 
   it('fuzz: mutated valid files open or fail with FormatError only, quickly', () => {
