@@ -14,8 +14,16 @@ export type { Model, KvCache, Logits, ForwardOptions, ForwardObserver, TraceName
 export type { ModelConfig, FfnActivation } from './model/config.js';
 export type { ModelWeights, LayerWeights, TernaryMatrix } from './model/weights.js';
 export { BitNetModel } from './model/bitnet.js';
-export { loadCheckpoint } from './model/load.js';
+export { loadCheckpoint, isGguf, type Checkpoint } from './model/load.js';
 export { loadHfFolder } from './model/load-hf.js';
+export { loadGguf } from './model/load-gguf.js';
+export { NUMERICS_PROFILES, type NumericsProfile, type ActivationMode } from './model/numerics.js';
+
+export { convertHfToGguf, GGUF_TERNARY_TYPES, type GgufTernaryType, type ConvertResult } from './convert/hf-to-gguf.js';
+export { GgufFile, readGgufHeader, type GgufTensorInfo, type GgufHeader } from './formats/gguf/reader.js';
+export { writeGguf, gguf, type GgufTensorToWrite } from './formats/gguf/writer.js';
+export { GgufMetadata, type GgufValue, type GgufValueType, type GgufArray } from './formats/gguf/metadata.js';
+export { typeInfo as ggmlTypeInfo, type GgmlTypeInfo } from './formats/gguf/types.js';
 
 export type { Backend, BackendInfo, BackendDescriptor, BackendOptions, DeviceWeights } from './backends/backend.js';
 export { OP_NAMES, type OpName, type OpArgs, type BackendOps } from './backends/ops.js';
@@ -24,7 +32,9 @@ export { uploadWeights } from './backends/upload.js';
 export { resolveOptions as validateGenerateOptions } from './engine/options.js';
 
 export type { Tokenizer, EncodeOptions, DecodeOptions } from './tokenizer/tokenizer.js';
-export { loadHfTokenizer } from './tokenizer/hf-tokenizer.js';
+export { loadHfTokenizer, tokenizerFromJson } from './tokenizer/hf-tokenizer.js';
+export { loadGgufTokenizer, tokenizerJsonFromGguf, specialTokens } from './tokenizer/gguf-tokenizer.js';
+export { renderChat, BITNET_2B4T_CHAT_TEMPLATE, type ChatMessage, type ModelChatTemplate } from './tokenizer/chat-template.js';
 
 export { SafetensorsFile, parseSafetensorsHeader } from './formats/safetensors.js';
 export type { Tensor, DType } from './tensor.js';
@@ -38,6 +48,7 @@ export {
   BackendUnavailableError,
   ContextLengthError,
   TokenizerError,
+  ChatTemplateError,
   InvalidOptionError,
   AbortError,
   type BitnetErrorCode,

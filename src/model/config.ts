@@ -181,14 +181,28 @@ export function configFromGguf(meta: GgufKeys, vocab: number, tied: boolean): Mo
     numHeads,
     numKvHeads,
     headDim,
-    ropeTheta: meta.number(k('rope.freq_base'), 10000),
-    rmsNormEps: meta.number(k('attention.layer_norm_rms_epsilon'), 1e-5),
+    ropeTheta: decimalOfFloat32(meta.number(k('rope.freq_base'), 10000)),
+    rmsNormEps: decimalOfFloat32(meta.number(k('attention.layer_norm_rms_epsilon'), 1e-5)),
     contextLength: meta.integer(k('context_length'), 2048),
     activation: ggufActivation(meta, arch),
     tieWordEmbeddings: tied,
     bosTokenId: bos,
     eosTokenIds: eos,
   };
+}
+
+/**
+ * GGUF stores these hyper-parameters as float32, converted from the decimal a config.json held (1e-5 becomes
+ * 9.99999974737875e-6). The float64 reference takes the shortest decimal that rounds to the stored float32 — the
+ * value the author wrote — so that a converted model computes exactly what its source folder does.
+ */
+export function decimalOfFloat32(x: number): number {
+  if (Math.fround(x) !== x || !Number.isFinite(x)) return x;
+  for (let digits = 1; digits <= 9; digits++) {
+    const d = Number(x.toPrecision(digits));
+    if (Math.fround(d) === x) return d;
+  }
+  return x;
 }
 
 /**
