@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertHfToGguf } from '../../src/convert/hf-to-gguf.js';
 import { ConfigError, FormatError } from '../../src/errors.js';
+import { decodeQ8_0, encodeQ8_0 } from '../../src/formats/codecs/q8-0.js';
 import { encodeTq2_0 } from '../../src/formats/codecs/tq2-0.js';
+import { decodeBf16 } from '../../src/formats/float16.js';
 import { GgufFile } from '../../src/formats/gguf/reader.js';
 import { gguf, writeGguf, type GgufTensorToWrite } from '../../src/formats/gguf/writer.js';
 import type { GgufValue } from '../../src/formats/gguf/metadata.js';
@@ -132,5 +134,35 @@ describe('loadGguf refuses what it cannot run exactly', () => {
     const path = variant((meta) => meta.delete('bitnet.hidden_activation'));
     expect(loadGguf(path).config.activation).toBe('silu');
     expect(readFileSync(path).length).toBeGreaterThan(0);
+  });
+});
+
+describe('loadGguf reads what BitNet GGUFs carry', () => {
+  it('a separate output.weight becomes the lm_head (untied)', () => {
+    const path = variant((_, tensors) => {
+      const embd = tensors.find((t) => t.name === 'token_embd.weight') as GgufTensorToWrite;
+      tensors.push({ ...embd, name: 'output.weight' });
+    });
+    const g = loadGguf(path);
+    expect(g.config.tieWordEmbeddings).toBe(false);
+    expect(g.weights.lmHead?.data).toEqual(g.weights.tokenEmbedding.data);
+  });
+
+  it('a Q8_0 token embedding is dequantised as ggml does', () => {
+    let q8: Uint8Array = new Uint8Array(0);
+    const path = variant((_, tensors) => {
+      const embd = tensors.find((t) => t.name === 'token_embd.weight') as GgufTensorToWrite;
+      q8 = encodeQ8_0(decodeBf16(embd.data));
+      replace(tensors, 'token_embd.weight', { typeId: 8, data: q8 });
+    });
+    const g = loadGguf(path);
+    expect(g.weights.tokenEmbedding.data).toEqual(decodeQ8_0(q8, 256 * 4096));
+    expect(g.weights.tokenEmbedding.shape).toEqual([4096, 256]);
+  });
+
+  it('a one-element <proj>.scale multiplies that projection’s scale', () => {
+    const path = variant((_, tensors) => tensors.push({ name: 'blk.2.ffn_up.scale', dims: [1], typeId: 0, data: new Uint8Array(Float32Array.of(2).buffer) }));
+    const plain = loadGguf(variant(() => {}));
+    expect(loadGguf(path).weights.layers[2].up.scale).toBe(2 * plain.weights.layers[2].up.scale);
   });
 });
