@@ -4,6 +4,7 @@
 import { BackendUnavailableError } from '../errors.js';
 import type { Backend, BackendDescriptor, BackendOptions } from './backend.js';
 import { referenceBackend } from './reference/index.js';
+import { wasmBackend } from './wasm/index.js';
 
 const registry: BackendDescriptor[] = [];
 
@@ -12,6 +13,8 @@ export function registerBackend(descriptor: BackendDescriptor): void {
   registry.push(descriptor);
 }
 
+// Preference order for 'auto': the fastest available first.
+registerBackend(wasmBackend);
 registerBackend(referenceBackend);
 
 export function backendNames(): string[] {

@@ -13,7 +13,7 @@ const p0 = golden.prompts[0];
 
 describe('bitnet run', () => {
   it('prints the oracle greedy continuation as one JSON object with --json', async () => {
-    const r = await runCli(['run', p0.text, '--greedy', '-n', '48', '--json']);
+    const r = await runCli(['run', p0.text, '-b', 'reference', '--greedy', '-n', '48', '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.promptTokenIds).toEqual(p0.input_ids);
@@ -27,11 +27,18 @@ describe('bitnet run', () => {
   });
 
   it('streams the same text to stdout without --json, progress on stderr only', async () => {
-    const json = JSON.parse((await runCli(['run', p0.text, '--greedy', '-n', '16', '--json'])).stdout);
-    const plain = await runCli(['run', p0.text, '--greedy', '-n', '16']);
+    const json = JSON.parse((await runCli(['run', p0.text, '-b', 'reference', '--greedy', '-n', '16', '--json'])).stdout);
+    const plain = await runCli(['run', p0.text, '-b', 'reference', '--greedy', '-n', '16']);
     expect(plain.code).toBe(0);
     expect(plain.stdout).toBe(`${json.text}\n`);
     expect(plain.stderr).toMatch(/backend reference/);
+  });
+
+  it('picks the fastest available backend (wasm) by default and says so', async () => {
+    const r = await runCli(['run', p0.text, '--greedy', '-n', '8', '--json', '--verbose']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).backend).toBe('wasm');
+    expect(r.stderr).toMatch(/backend wasm: float32, \d+ thread\(s\), features simd128/);
   });
 
   it('reads the prompt from stdin when none is given', async () => {
@@ -62,7 +69,7 @@ describe('bitnet run', () => {
   it('exits 1 with a clear message for an unknown backend or a missing model', async () => {
     const backend = await runCli(['run', 'x', '--backend', 'warp-drive']);
     expect(backend.code).toBe(1);
-    expect(backend.stderr).toMatch(/backend 'warp-drive' is not available: unknown backend \(known: reference\)/);
+    expect(backend.stderr).toMatch(/backend 'warp-drive' is not available: unknown backend \(known: wasm, reference\)/);
     const model = await runCli(['run', 'x', '--model', '/nonexistent/model', '--json']);
     expect(model.code).toBe(1);
     expect(model.stderr).toMatch(/\/nonexistent\/model/);
@@ -81,7 +88,7 @@ describe('bitnet run', () => {
 describe('bitnet logits', () => {
   it('writes float32 logits of every position equal to the oracle up to float32 rounding', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'bitnet-logits-')), 'p0.f32');
-    const r = await runCli(['logits', '--prompt', p0.text, '--out', out, '--json']);
+    const r = await runCli(['logits', '-b', 'reference', '--prompt', p0.text, '--out', out, '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ shape: p0.logits_shape, tokenIds: p0.input_ids, dtype: 'float32' });
     const bytes = readFileSync(out);
@@ -94,7 +101,7 @@ describe('bitnet logits', () => {
 describe('bitnet perplexity', () => {
   it('scores heldout-emma.txt to the oracle perplexity, 8 significant digits', async () => {
     const t = golden.text_perplexity;
-    const r = await runCli(['perplexity', '--file', `golden/tiny-bitnet/${t.file}`, '--json']);
+    const r = await runCli(['perplexity', '-b', 'reference', '--file', `golden/tiny-bitnet/${t.file}`, '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.tokens).toBe(t.scored_tokens);

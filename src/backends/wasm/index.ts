@@ -1,0 +1,101 @@
+/**
+ * The `wasm` backend: ternary × int8 and lm_head products in WebAssembly SIMD kernels (relaxed SIMD where the
+ * engine has it) over one shared memory; everything else on the float64 reference kernels, stored as float32.
+ * Preferred over `reference` on CPU when WebAssembly SIMD and SharedArrayBuffer are available.
+ */
+import { ShapeError } from '../../errors.js';
+import type { TernaryMatrix } from '../../model/weights.js';
+import type { Tensor } from '../../tensor.js';
+import type { Backend, BackendDescriptor, BackendInfo } from '../backend.js';
+import type { ActivationBuffer, ActivationScheme, QuantizedBuffer } from '../ops.js';
+import { act, quantized, WasmActivations, WasmKvCache, WasmQuantized, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
+import { WasmHeap } from './heap.js';
+import { interleaveTernary } from './layout.js';
+import { loadKernels, type KernelExports } from './module.js';
+import { createWasmOps } from './ops.js';
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm';
+  readonly ops;
+  private readonly heap: WasmHeap;
+
+  private constructor(heap: WasmHeap, kernels: KernelExports, private readonly features: readonly string[]) {
+    this.heap = heap;
+    this.ops = createWasmOps(heap, kernels);
+  }
+
+  static async create(): Promise<WasmBackend> {
+    const { module, features } = await loadKernels();
+    const heap = new WasmHeap();
+    const instance = await WebAssembly.instantiate(module, { env: { memory: heap.memory } });
+    return new WasmBackend(heap, instance.exports as unknown as KernelExports, features);
+  }
+
+  info(): BackendInfo {
+    return { name: this.name, precision: 'float32', threads: 1, features: this.features };
+  }
+
+  uploadTernary(w: TernaryMatrix): WasmTernary {
+    const { groups, kblocks, bytes } = interleaveTernary(w);
+    const offset = this.heap.alloc(bytes.length);
+    this.heap.u8.set(bytes, offset);
+    return { rows: w.rows, cols: w.cols, groups, kblocks, offset, scale: w.scale };
+  }
+
+  uploadVector(v: Tensor<'f32'>): WasmVector {
+    return { length: v.data.length, data: v.data };
+  }
+
+  uploadMatrix(m: Tensor<'f32'>): WasmMatrix {
+    if (m.shape.length !== 2) throw new ShapeError('uploadMatrix', '[rows, cols]', `[${m.shape.join(', ')}]`);
+    const offset = this.heap.alloc(m.data.length * 4);
+    this.heap.f32.set(m.data, offset >> 2);
+    return { rows: m.shape[0], cols: m.shape[1], offset };
+  }
+
+  allocate(rows: number, cols: number): WasmActivations {
+    return new WasmActivations(this.heap, rows, cols);
+  }
+
+  allocateQuantized(rows: number, cols: number, scheme: ActivationScheme = 'per-token'): WasmQuantized {
+    return new WasmQuantized(this.heap, rows, cols, scheme);
+  }
+
+  allocateKvCache(layers: number, capacity: number, kvDim: number): WasmKvCache {
+    return new WasmKvCache(layers, capacity, kvDim);
+  }
+
+  write(x: ActivationBuffer, data: ArrayLike<number>): void {
+    const b = act('write', x);
+    if (data.length !== b.rows * b.cols) throw new ShapeError('write', `${b.rows * b.cols} values`, `${data.length}`);
+    b.data.set(data);
+  }
+
+  async read(x: ActivationBuffer): Promise<Float32Array> {
+    return act('read', x).data.slice();
+  }
+
+  async readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array }> {
+    const b = quantized('readQuantized', x);
+    if (b.jsQ !== null) return { q: b.jsQ.slice(), scale: b.scale.slice() };
+    const q = new Int8Array(b.rows * b.cols);
+    const src = b.q;
+    for (let t = 0; t < b.rows; t++) q.set(src.subarray(t * b.paddedCols, t * b.paddedCols + b.cols), t * b.cols);
+    return { q, scale: b.scale.slice() };
+  }
+
+  dispose(): void {}
+}
+
+export const wasmBackend: BackendDescriptor = {
+  name: 'wasm',
+  async unavailableReason() {
+    try {
+      await loadKernels();
+      return null;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  },
+  create: async () => WasmBackend.create(),
+};

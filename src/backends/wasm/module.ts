@@ -1,0 +1,45 @@
+/**
+ * Loads the assembled kernels (src/kernels/wasm/kernels-wat.ts, built by scripts/build-wasm.mjs) in Node or a
+ * browser: the relaxed-SIMD module where the engine accepts it, else the baseline-SIMD one.
+ */
+export interface KernelExports {
+  ternary_dots_rows(w: number, groups: number, kblocks: number, x: number, T: number, out: number, g0: number, g1: number): void;
+  lm_head(table: number, V: number, d: number, x: number, T: number, out: number, v0: number, v1: number): void;
+}
+
+export interface LoadedKernels {
+  readonly module: WebAssembly.Module;
+  readonly features: readonly string[];
+}
+
+const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
+
+async function readBytes(name: string): Promise<Uint8Array<ArrayBuffer>> {
+  const url = new URL(`../../kernels/wasm/${name}`, import.meta.url);
+  if (isNode) {
+    const { readFile } = await import('node:fs/promises');
+    return new Uint8Array(await readFile(url));
+  }
+  return new Uint8Array(await (await fetch(url)).arrayBuffer());
+}
+
+let cached: Promise<LoadedKernels> | null = null;
+
+/** Compiles the best kernel module this engine runs; rejects with the reason when none does. */
+export function loadKernels(): Promise<LoadedKernels> {
+  cached ??= (async () => {
+    if (typeof WebAssembly !== 'object') throw new Error('WebAssembly is not available');
+    if (typeof SharedArrayBuffer !== 'function') throw new Error('SharedArrayBuffer is not available (a browser page needs cross-origin isolation)');
+    if (isNode) {
+      // Node 20 ships relaxed SIMD behind a flag; it must be set before the module is compiled.
+      const v8 = await import('node:v8');
+      v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    }
+    const relaxed = await readBytes('kernels-relaxed.wasm');
+    if (WebAssembly.validate(relaxed)) return { module: await WebAssembly.compile(relaxed), features: ['simd128', 'relaxed-simd', 'shared-memory'] };
+    const simd = await readBytes('kernels-simd.wasm');
+    if (WebAssembly.validate(simd)) return { module: await WebAssembly.compile(simd), features: ['simd128', 'shared-memory'] };
+    throw new Error('this WebAssembly engine lacks 128-bit SIMD or shared memory');
+  })();
+  return cached;
+}
