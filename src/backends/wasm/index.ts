@@ -3,36 +3,41 @@
  * engine has it) over one shared memory; everything else on the float64 reference kernels, stored as float32.
  * Preferred over `reference` on CPU when WebAssembly SIMD and SharedArrayBuffer are available.
  */
-import { ShapeError } from '../../errors.js';
+import { InvalidOptionError, ShapeError } from '../../errors.js';
 import type { TernaryMatrix } from '../../model/weights.js';
 import type { Tensor } from '../../tensor.js';
-import type { Backend, BackendDescriptor, BackendInfo } from '../backend.js';
+import type { Backend, BackendDescriptor, BackendInfo, BackendOptions } from '../backend.js';
 import type { ActivationBuffer, ActivationScheme, QuantizedBuffer } from '../ops.js';
 import { act, quantized, WasmActivations, WasmKvCache, WasmQuantized, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
 import { WasmHeap } from './heap.js';
 import { interleaveTernary } from './layout.js';
 import { loadKernels, type KernelExports } from './module.js';
 import { createWasmOps } from './ops.js';
+import { KernelPool } from './pool.js';
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
   readonly ops;
   private readonly heap: WasmHeap;
 
-  private constructor(heap: WasmHeap, kernels: KernelExports, private readonly features: readonly string[]) {
+  private constructor(heap: WasmHeap, private readonly pool: KernelPool, private readonly features: readonly string[]) {
     this.heap = heap;
-    this.ops = createWasmOps(heap, kernels);
+    this.ops = createWasmOps(heap, pool);
   }
 
-  static async create(): Promise<WasmBackend> {
+  /** `threads` defaults to the machine's cores; rows of each product are split across them. */
+  static async create(options: BackendOptions = {}): Promise<WasmBackend> {
     const { module, features } = await loadKernels();
+    const threads = options.threads ?? (await defaultThreads());
+    if (!Number.isSafeInteger(threads) || threads < 1) throw new InvalidOptionError('threads', `must be an integer >= 1, got ${threads}`);
     const heap = new WasmHeap();
     const instance = await WebAssembly.instantiate(module, { env: { memory: heap.memory } });
-    return new WasmBackend(heap, instance.exports as unknown as KernelExports, features);
+    const pool = await KernelPool.create(module, heap.memory, instance.exports as unknown as KernelExports, threads);
+    return new WasmBackend(heap, pool, features);
   }
 
   info(): BackendInfo {
-    return { name: this.name, precision: 'float32', threads: 1, features: this.features };
+    return { name: this.name, precision: 'float32', threads: this.pool.threads, features: this.features };
   }
 
   uploadTernary(w: TernaryMatrix): WasmTernary {
@@ -84,7 +89,14 @@ export class WasmBackend implements Backend {
     return { q, scale: b.scale.slice() };
   }
 
-  dispose(): void {}
+  dispose(): void {
+    this.pool.dispose();
+  }
+}
+
+async function defaultThreads(): Promise<number> {
+  if (typeof process !== 'undefined' && process.versions?.node !== undefined) return (await import('node:os')).availableParallelism();
+  return globalThis.navigator?.hardwareConcurrency ?? 1;
 }
 
 export const wasmBackend: BackendDescriptor = {
@@ -97,5 +109,5 @@ export const wasmBackend: BackendDescriptor = {
       return (err as Error).message;
     }
   },
-  create: async () => WasmBackend.create(),
+  create: async (options) => WasmBackend.create(options),
 };

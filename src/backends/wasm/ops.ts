@@ -17,9 +17,9 @@ import type { BackendOps, GatedArgs, TernaryMatmulFloatArgs } from '../ops.js';
 import { act, expectShape, kvCache, quantized, type WasmActivations, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
 import type { WasmHeap } from './heap.js';
 import { ternaryAt } from './layout.js';
-import type { KernelExports } from './module.js';
+import type { KernelPool } from './pool.js';
 
-export function createWasmOps(heap: WasmHeap, k: KernelExports): BackendOps {
+export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
   // Float64 scratch slots for the reference kernels, grown on demand and reused (no allocation per token).
   const slots: Float64Array[] = [];
   const tmp = (slot: number, n: number): Float64Array => {
@@ -125,7 +125,7 @@ export function createWasmOps(heap: WasmHeap, k: KernelExports): BackendOps {
       const T = x.rows;
       const Npad = w.groups * 4;
       const d = dots(T * Npad);
-      k.ternary_dots_rows(w.offset, w.groups, w.kblocks, x.offset, T, d, 0, w.groups);
+      k.dots(w.offset, w.groups, w.kblocks, x.offset, T, d);
       const raw = heap.i32.subarray(d >> 2, (d >> 2) + T * Npad);
       const o = out.data;
       for (let t = 0; t < T; t++) {
@@ -193,7 +193,7 @@ export function createWasmOps(heap: WasmHeap, k: KernelExports): BackendOps {
       if (a.fromRow < 0 || a.fromRow >= x.rows) throw new ShapeError('lmHead', `fromRow in [0, ${x.rows - 1}]`, `${a.fromRow}`);
       expectShape('lmHead', 'x', x, x.rows, table.cols);
       expectShape('lmHead', 'out', out, x.rows - a.fromRow, table.rows);
-      k.lm_head(table.offset, table.rows, table.cols, x.offset + a.fromRow * x.cols * 4, out.rows, out.offset, 0, table.rows);
+      k.lmHead(table.offset, table.rows, table.cols, x.offset + a.fromRow * x.cols * 4, out.rows, out.offset);
     },
   };
 }

@@ -1,0 +1,128 @@
+/**
+ * Splits the WASM kernels' rows across worker threads that share the heap. Each worker instantiates the same module
+ * over the same shared memory and waits for commands in a small shared control block. Hand-off is a bounded spin
+ * followed by Atomics.wait: a wait/notify round trip alone costs ~50 µs here and a token needs ~60–120 hand-offs,
+ * while an unbounded spin collapses when another process shares the cores (../shared reference wasm-kernels.md).
+ * The calling thread always takes the first share itself.
+ */
+import type { KernelExports } from './module.js';
+
+const SLOT_INTS = 16; // per worker: [0] command seq, [1] done seq, [2] op, [3..10] args
+const OP_DOTS = 0;
+const OP_LM_HEAD = 1;
+const OP_EXIT = 2;
+/** Spins before sleeping: ~tens of microseconds, the length of a typical kernel share. */
+const SPIN = 20000;
+/**
+ * Work below which a product runs on the calling thread alone: a hand-off costs microseconds, so splitting only pays
+ * above ~500k multiply-adds (64·4 weights per row group and block; one weight per lm_head element).
+ */
+const MIN_SPLIT_MACS = 1 << 19;
+
+// The worker's whole program, as source text so that it runs the same from src/ (vitest) and dist/.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { module, memory, control, index } = workerData;
+const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const c = new Int32Array(control, index * ${SLOT_INTS * 4}, ${SLOT_INTS});
+let seen = 0;
+for (;;) {
+  let spins = 0;
+  while (Atomics.load(c, 0) === seen) {
+    if (++spins > ${SPIN}) { Atomics.wait(c, 0, seen); spins = 0; }
+  }
+  seen = Atomics.load(c, 0);
+  const op = c[2];
+  if (op === ${OP_EXIT}) break;
+  if (op === ${OP_DOTS}) k.ternary_dots_rows(c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
+  else k.lm_head(c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
+  Atomics.store(c, 1, seen);
+  Atomics.notify(c, 1);
+}
+parentPort.close();
+`;
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+}
+
+export class KernelPool {
+  private readonly control: Int32Array;
+  private seq = 0;
+
+  private constructor(private readonly local: KernelExports, private readonly workers: NodeWorker[], control: SharedArrayBuffer) {
+    this.control = new Int32Array(control);
+  }
+
+  /** A pool of `threads` − 1 workers plus the calling thread (Node only; elsewhere the calling thread alone). */
+  static async create(module: WebAssembly.Module, memory: WebAssembly.Memory, local: KernelExports, threads: number): Promise<KernelPool> {
+    const control = new SharedArrayBuffer(Math.max(1, threads - 1) * SLOT_INTS * 4);
+    const workers: NodeWorker[] = [];
+    const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
+    if (isNode && threads > 1) {
+      const { Worker } = await import('node:worker_threads');
+      for (let i = 0; i < threads - 1; i++) {
+        const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, index: i } });
+        w.unref(); // never keeps a process alive
+        workers.push(w);
+      }
+    }
+    return new KernelPool(local, workers, control);
+  }
+
+  get threads(): number {
+    return this.workers.length + 1;
+  }
+
+  /** ternary_dots_rows over all `groups`, split by row groups. */
+  dots(w: number, groups: number, kblocks: number, x: number, T: number, out: number): void {
+    this.split(OP_DOTS, groups, groups * kblocks * 256 * T, (g0, g1) => [w, groups, kblocks, x, T, out, g0, g1], (g0, g1) => this.local.ternary_dots_rows(w, groups, kblocks, x, T, out, g0, g1));
+  }
+
+  /** lm_head over all `V` rows, split by vocabulary rows. */
+  lmHead(table: number, V: number, d: number, x: number, T: number, out: number): void {
+    this.split(OP_LM_HEAD, V, V * d * T, (v0, v1) => [table, V, d, x, T, out, v0, v1], (v0, v1) => this.local.lm_head(table, V, d, x, T, out, v0, v1));
+  }
+
+  private split(op: number, n: number, macs: number, args: (a: number, b: number) => number[], runLocal: (a: number, b: number) => void): void {
+    const shares = macs < MIN_SPLIT_MACS ? 1 : Math.min(this.threads, n);
+    if (shares <= 1) {
+      runLocal(0, n);
+      return;
+    }
+    const bound = (i: number): number => Math.floor((n * i) / shares);
+    const seq = ++this.seq;
+    const c = this.control;
+    for (let i = 1; i < shares; i++) {
+      const base = (i - 1) * SLOT_INTS;
+      c[base + 2] = op;
+      c.set(args(bound(i), bound(i + 1)), base + 3);
+      Atomics.store(c, base, seq);
+      Atomics.notify(c, base);
+    }
+    runLocal(0, bound(1));
+    for (let i = 1; i < shares; i++) {
+      const done = (i - 1) * SLOT_INTS + 1;
+      let spins = 0;
+      for (let v = Atomics.load(c, done); v !== seq; v = Atomics.load(c, done)) {
+        if (++spins > SPIN) {
+          Atomics.wait(c, done, v);
+          spins = 0;
+        }
+      }
+    }
+  }
+
+  dispose(): void {
+    const c = this.control;
+    const seq = ++this.seq;
+    this.workers.forEach((w, i) => {
+      c[i * SLOT_INTS + 2] = OP_EXIT;
+      Atomics.store(c, i * SLOT_INTS, seq);
+      Atomics.notify(c, i * SLOT_INTS);
+      void w.terminate();
+    });
+    this.workers.length = 0;
+  }
+}
