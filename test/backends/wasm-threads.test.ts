@@ -1,0 +1,73 @@
+/**
+ * The wasm backend's worker threads: products large enough to be split across threads give exactly the results of
+ * one thread (each output is computed whole by one thread, so even the float32 lm_head is bit-identical), and the
+ * integer part equals an independent dot product.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WasmBackend } from '../../src/backends/wasm/index.js';
+import { packTernaryRows } from '../../src/formats/ternary-rows.js';
+import { fromArray } from '../../src/tensor.js';
+
+let one: WasmBackend;
+let two: WasmBackend;
+beforeAll(async () => {
+  one = await WasmBackend.create({ threads: 1 });
+  two = await WasmBackend.create({ threads: 2 });
+});
+afterAll(() => {
+  one.dispose();
+  two.dispose();
+});
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+describe('wasm backend threads', () => {
+  it('reports its thread count', () => {
+    expect(one.info().threads).toBe(1);
+    expect(two.info().threads).toBe(2);
+  });
+
+  it('splits a large ternary product across threads with identical, exact results', async () => {
+    const [N, K, T] = [515, 1000, 3]; // ragged rows and columns: padding is exercised too
+    const r = rng(7);
+    const t = Int8Array.from({ length: N * K }, () => Math.floor(r() * 3) - 1);
+    const x = Float32Array.from({ length: T * K }, (_, i) => (i % K === 5 ? 127 : Math.round(r() * 254) - 127)); // s = 1
+    const results = [];
+    for (const b of [one, two]) {
+      const w = b.uploadTernary({ rows: N, cols: K, packed: packTernaryRows(t, N, K), scale: 1, storage: 'hf-packed' });
+      const xb = b.allocate(T, K);
+      b.write(xb, x);
+      const xq = b.allocateQuantized(T, K);
+      b.ops.quantizeActivations({ out: xq, x: xb });
+      const out = b.allocate(T, N);
+      b.ops.ternaryMatmul({ out, w, x: xq });
+      results.push(await b.read(out));
+    }
+    expect(results[1]).toEqual(results[0]);
+    for (const [tt, j] of [[0, 0], [1, 514], [2, 257]]) {
+      let dot = 0;
+      for (let i = 0; i < K; i++) dot += x[tt * K + i] * t[j * K + i];
+      expect(results[1][tt * N + j]).toBe(dot);
+    }
+  });
+
+  it('splits a large lm_head across threads with bit-identical float32 results', async () => {
+    const [V, d, T] = [4099, 132, 2];
+    const r = rng(9);
+    const table = Float32Array.from({ length: V * d }, () => r() - 0.5);
+    const x = Float32Array.from({ length: T * d }, () => r() - 0.5);
+    const results = [];
+    for (const b of [one, two]) {
+      const m = b.uploadMatrix(fromArray('f32', [V, d], table));
+      const xb = b.allocate(T, d);
+      b.write(xb, x);
+      const out = b.allocate(T, V);
+      b.ops.lmHead({ out, x: xb, table: m, fromRow: 0 });
+      results.push(await b.read(out));
+    }
+    expect(results[1]).toEqual(results[0]);
+  });
+});
