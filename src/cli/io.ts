@@ -12,6 +12,7 @@ export interface CommonOptions {
   model?: string;
   backend?: string;
   numerics?: 'hf' | 'llamacpp';
+  threads?: number;
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;

@@ -4,7 +4,7 @@ import { progress, type CommonOptions } from './io.js';
 /** Loads the model named by --model (or the shipped default) on --backend, reporting on stderr. */
 export async function loadEngine(opts: CommonOptions): Promise<InferenceEngine> {
   const t0 = performance.now();
-  const engine = await InferenceEngine.load(opts.model, { backend: opts.backend, numerics: opts.numerics });
+  const engine = await InferenceEngine.load(opts.model, { backend: opts.backend, numerics: opts.numerics, threads: opts.threads });
   const info = engine.backendInfo;
   progress(opts, `bitnet: loaded ${engine.source} in ${((performance.now() - t0) / 1000).toFixed(2)} s, backend ${info.name}, numerics ${opts.numerics ?? 'hf'}`);
   if (opts.verbose === true) {

@@ -57,6 +57,7 @@ export async function runCommand(promptArg: string | undefined, opts: RunOptions
           generatedTokens: usage.generatedTokens,
           prefillTokensPerSecond: usage.prefillTokensPerSecond,
           decodeTokensPerSecond: usage.decodeTokensPerSecond,
+          backend: usage.backend,
         },
       };
       process.stdout.write(`${JSON.stringify(out)}\n`);

@@ -96,7 +96,7 @@ export class InferenceEngine {
   stream(prompt: Prompt, options: GenerateOptions = {}): GenerationStream {
     const o = resolveOptions(options, this.defaults);
     const ids = this.promptIds(prompt, o.addSpecialTokens);
-    const info = { promptTokenIds: [] as number[], seed: o.seed, backend: this.model.backendName };
+    const info = { promptTokenIds: [] as number[], seed: o.seed, backend: this.model.backendName, backendInfo: this.model.backendInfo };
     const source = async function* (engine: InferenceEngine) {
       const promptIds = await ids;
       info.promptTokenIds = promptIds;

@@ -93,6 +93,7 @@ export async function* generate(
       prefillTokensPerSecond: (promptIds.length * 1000) / Math.max(tPrefill - t0, 1e-6),
       decodeMs,
       decodeTokensPerSecond: generated.length > 1 ? ((generated.length - 1) * 1000) / Math.max(decodeMs, 1e-6) : 0,
+      backend: model.backendInfo,
     },
   };
 }

@@ -5,6 +5,8 @@
 /** 'eos': an end-of-sequence token; 'length': maxTokens or a full context; 'stop': a stop string; 'abort': the signal fired. */
 export type FinishReason = 'eos' | 'length' | 'stop' | 'abort';
 
+import type { BackendInfo } from '../backends/backend.js';
+
 export interface Usage {
   readonly promptTokens: number;
   readonly generatedTokens: number;
@@ -14,6 +16,8 @@ export interface Usage {
   readonly decodeMs: number;
   /** Tokens per second after the first generated token (0 when fewer than two were generated). */
   readonly decodeTokensPerSecond: number;
+  /** The backend that ran it: name, precision, threads, SIMD features. */
+  readonly backend: BackendInfo;
 }
 
 export interface GenerationResult {

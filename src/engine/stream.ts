@@ -8,6 +8,7 @@
  * - Any other error rejects both iteration and `result`.
  */
 import { AbortError } from '../errors.js';
+import type { BackendInfo } from '../backends/backend.js';
 import type { GenerationChunk, GenerationResult } from './result.js';
 
 /** What is known about a run before it ends, to report a partial result on abort. */
@@ -15,6 +16,7 @@ export interface RunInfo {
   readonly promptTokenIds: readonly number[];
   readonly seed: number;
   readonly backend: string;
+  readonly backendInfo: BackendInfo;
 }
 
 export class GenerationStream implements AsyncIterable<GenerationChunk> {
@@ -75,6 +77,7 @@ export class GenerationStream implements AsyncIterable<GenerationChunk> {
         prefillTokensPerSecond: 0,
         decodeMs: 0,
         decodeTokensPerSecond: 0,
+        backend: this.info.backendInfo,
       },
     };
   }

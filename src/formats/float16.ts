@@ -46,10 +46,17 @@ function roundHalfEven(v: number): number {
   return d < 0.5 ? f : d > 0.5 ? f + 1 : f % 2 === 0 ? f : f + 1;
 }
 
-/** Decodes little-endian F16 bytes into float32 values. */
+let f16Table: Float32Array | null = null;
+
+/** Decodes little-endian F16 bytes into float32 values (through a 65536-entry table: embeddings are large). */
 export function decodeF16(bytes: Uint8Array): Float32Array {
+  if (f16Table === null) {
+    f16Table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) f16Table[h] = f16ToNumber(h);
+  }
+  const table = f16Table;
   const out = new Float32Array(bytes.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = f16ToNumber(bytes[2 * i] | (bytes[2 * i + 1] << 8));
+  for (let i = 0; i < out.length; i++) out[i] = table[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
   return out;
 }
 

@@ -3,7 +3,7 @@
  * backend's op vocabulary only. One comment per step of §4.2; the KV cache is an explicit argument; buffers are
  * allocated once per batch size and reused, so decoding allocates nothing per token.
  */
-import type { Backend, DeviceWeights } from '../backends/backend.js';
+import type { Backend, BackendInfo, DeviceWeights } from '../backends/backend.js';
 import { uploadWeights } from '../backends/upload.js';
 import { Q8K_BLOCK, type ActivationBuffer, type KvCacheBuffer, type QuantizedBuffer, type TernaryHandle } from '../backends/ops.js';
 import { ContextLengthError, InvalidOptionError } from '../errors.js';
@@ -53,6 +53,7 @@ export interface BitNetModelOptions {
 export class BitNetModel implements Model {
   readonly config: ModelConfig;
   readonly backendName: string;
+  readonly backendInfo: BackendInfo;
   readonly numerics: NumericsProfile;
   private readonly backend: Backend;
   private readonly w: DeviceWeights;
@@ -70,6 +71,7 @@ export class BitNetModel implements Model {
     this.numerics = numerics;
     this.backend = backend;
     this.backendName = backend.name;
+    this.backendInfo = backend.info();
     this.w = uploadWeights(backend, weights);
     const host: readonly (keyof typeof weights.layers[number])[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
     weights.layers.forEach((l, i) => {

@@ -1,6 +1,7 @@
 /**
  * The Model interface the engine drives, and the KV cache it passes explicitly (the model itself is immutable).
  */
+import type { BackendInfo } from '../backends/backend.js';
 import type { ModelConfig } from './config.js';
 
 /** Per-sequence state: keys and values of positions 0 .. length − 1. Owned by the model that made it. */
@@ -55,6 +56,8 @@ export interface ForwardOptions {
 export interface Model {
   readonly config: ModelConfig;
   readonly backendName: string;
+  /** What runs it: name, precision, threads, features. */
+  readonly backendInfo: BackendInfo;
   createCache(capacity?: number): KvCache;
   /** Runs `tokenIds` at positions cache.length.. and appends them to the cache. */
   forward(tokenIds: Int32Array, cache: KvCache, options?: ForwardOptions): Promise<Logits>;

@@ -35,9 +35,10 @@ describe('bitnet run', () => {
   });
 
   it('picks the fastest available backend (wasm) by default and says so', async () => {
-    const r = await runCli(['run', p0.text, '--greedy', '-n', '8', '--json', '--verbose']);
+    const r = await runCli(['run', p0.text, '--greedy', '-n', '8', '--json', '--verbose', '--threads', '2']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).backend).toBe('wasm');
+    expect(JSON.parse(r.stdout).usage.backend).toMatchObject({ name: 'wasm', precision: 'float32', threads: 2 });
     expect(r.stderr).toMatch(/backend wasm: float32, \d+ thread\(s\), features simd128/);
   });
 

@@ -16,7 +16,7 @@ const EOS = new Set([1]);
 
 function run(model: ScriptedModel, prompt: number[], options: GenerateOptions): GenerationStream {
   const o = resolveOptions({ greedy: true, seed: 1, ...options });
-  return new GenerationStream(generate(model, tokenizer, prompt, EOS, o), { promptTokenIds: prompt, seed: 1, backend: 'fake' });
+  return new GenerationStream(generate(model, tokenizer, prompt, EOS, o), { promptTokenIds: prompt, seed: 1, backend: 'fake', backendInfo: model.backendInfo });
 }
 
 async function collect(s: GenerationStream): Promise<{ texts: string[]; ids: number[] }> {

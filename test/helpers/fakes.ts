@@ -26,6 +26,7 @@ class FakeCache implements KvCache {
 /** A model whose next-token choice is a script: after n tokens in the cache it strongly prefers script(n). */
 export class ScriptedModel implements Model {
   readonly backendName = 'fake';
+  readonly backendInfo = { name: 'fake', precision: 'float64' as const, threads: 1, features: [] };
   forwardCalls = 0;
   constructor(readonly config: ModelConfig, private readonly script: (position: number) => number) {}
 

@@ -4,7 +4,7 @@
  * weights 64b + 16j + i at bits 2j (j = 0..3), code = t + 1. Rows pad to a multiple of 4 and columns to a multiple
  * of 64 with t = 0 (code 1), which contributes Σ x over the padding — zero, since padded activations are zero.
  */
-import { unpackTernaryRow } from '../../formats/ternary-rows.js';
+import { ternaryRowBytes } from '../../formats/ternary-rows.js';
 import type { TernaryMatrix } from '../../model/weights.js';
 
 export interface InterleavedTernary {
@@ -17,17 +17,31 @@ export function interleaveTernary(m: TernaryMatrix): InterleavedTernary {
   const groups = Math.ceil(m.rows / 4);
   const kblocks = Math.ceil(m.cols / 64);
   const bytes = new Uint8Array(groups * kblocks * 64).fill(0x55); // every code 1 (t = 0)
-  const row = new Int8Array(kblocks * 64);
+  const rowBytes = ternaryRowBytes(m.cols);
+  const fullBlocks = Math.floor(m.cols / 64);
+  const row = new Int8Array(64);
   for (let r = 0; r < m.rows; r++) {
-    row.fill(0);
-    unpackTernaryRow(row, m.packed, r, m.cols);
-    const g = r >> 2;
-    const lane = r & 3;
-    for (let b = 0; b < kblocks; b++) {
-      const base = ((g * kblocks + b) * 4 + lane) * 16;
+    const src = r * rowBytes;
+    const dst = (g: number, b: number): number => ((g * kblocks + b) * 4 + (r & 3)) * 16;
+    // Whole blocks straight from the packed bytes: column 16j + i of a block is packed byte 4j + (i >> 2), bits 2(i & 3).
+    for (let b = 0; b < fullBlocks; b++) {
+      const base = dst(r >> 2, b);
+      const p = src + 16 * b;
+      for (let i = 0; i < 16; i++) {
+        const shift = 2 * (i & 3);
+        const k = p + (i >> 2);
+        bytes[base + i] =
+          ((m.packed[k] >> shift) & 3) | (((m.packed[k + 4] >> shift) & 3) << 2) | (((m.packed[k + 8] >> shift) & 3) << 4) | (((m.packed[k + 12] >> shift) & 3) << 6);
+      }
+    }
+    if (fullBlocks < kblocks) {
+      // The last, partial block: unpack, padding t = 0.
+      row.fill(0);
+      for (let c = fullBlocks * 64; c < m.cols; c++) row[c - fullBlocks * 64] = ((m.packed[src + (c >> 2)] >> (2 * (c & 3))) & 3) - 1;
+      const base = dst(r >> 2, fullBlocks);
       for (let i = 0; i < 16; i++) {
         let byte = 0;
-        for (let j = 0; j < 4; j++) byte |= (row[64 * b + 16 * j + i] + 1) << (2 * j);
+        for (let j = 0; j < 4; j++) byte |= (row[16 * j + i] + 1) << (2 * j);
         bytes[base + i] = byte;
       }
     }

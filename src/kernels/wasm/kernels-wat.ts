@@ -24,9 +24,11 @@ function dot(relaxed: boolean, a: string, b: string): string {
 }
 
 function ternaryDots(relaxed: boolean): string {
+  // Codes j = 1..3 come from 16-bit shifts: x64 has no 8-bit vector shift (V8 emulates i8x16.shr_u in several
+  // instructions), and the 2-bit mask discards whatever crosses over from the neighbouring byte. Measured +25%.
   const row = (r: number): string => {
     const w = `(v128.load offset=${16 * r} (local.get $wp))`;
-    const codes = (j: number): string => (j === 0 ? `(v128.and (local.tee $wv ${w}) (local.get $mask))` : `(v128.and (i8x16.shr_u (local.get $wv) (i32.const ${2 * j})) (local.get $mask))`);
+    const codes = (j: number): string => (j === 0 ? `(v128.and (local.tee $wv ${w}) (local.get $mask))` : `(v128.and (i16x8.shr_u (local.get $wv) (i32.const ${2 * j})) (local.get $mask))`);
     return `(local.set $s${r} (i16x8.add (local.get $s${r}) (i16x8.add (i16x8.add ${dot(relaxed, '(local.get $x0)', codes(0))} ${dot(relaxed, '(local.get $x1)', codes(1))}) (i16x8.add ${dot(relaxed, '(local.get $x2)', codes(2))} ${dot(relaxed, '(local.get $x3)', codes(3))}))))`;
   };
   const widen = [0, 1, 2, 3].map((r) => `(local.set $a${r} (i32x4.add (local.get $a${r}) (i32x4.extadd_pairwise_i16x8_s (local.get $s${r}))))`).join('\n          ');
