@@ -4,8 +4,9 @@
  * with bounds (size cap, every offset inside the file, sizes matching shape × dtype, no overlaps) before any
  * tensor byte is read, and tensors are read lazily by positional reads, so a multi-GB file is never copied whole.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync } from 'node:fs';
 import { FormatError } from '../errors.js';
+import { openForReading, readExactly } from './file-io.js';
 import { decodeBf16, decodeF16, decodeF32 } from './float16.js';
 
 /** dtypes this reader decodes; others are recognised so that the error can say what the file holds. */
@@ -128,12 +129,7 @@ export class SafetensorsFile {
 
   /** Opens and validates the header; throws FormatError (and leaves no open descriptor) if it is bad. */
   static open(path: string): SafetensorsFile {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      throw new FormatError(path, `cannot be opened: ${(err as Error).message}`, {}, { cause: err });
-    }
+    const fd = openForReading(path);
     try {
       const size = fstatSync(fd).size;
       if (size < 8) throw new FormatError(path, `file has ${size} bytes; a safetensors file starts with an 8-byte header length`, { offset: 0 });
@@ -191,15 +187,4 @@ export class SafetensorsFile {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
-}
-
-function readExactly(path: string, fd: number, position: number, length: number): Uint8Array {
-  const buf = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buf, done, length - done, position + done);
-    if (n === 0) throw new FormatError(path, `unexpected end of file reading ${length} bytes`, { offset: position + done });
-    done += n;
-  }
-  return buf;
 }

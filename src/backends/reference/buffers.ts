@@ -60,8 +60,3 @@ export function kvCache(op: string, b: KvCacheBuffer): RefKvCache {
   if (!(b instanceof RefKvCache)) throw new ShapeError(op, 'a reference-backend KV cache', b.constructor.name);
   return b;
 }
-
-/** Throws ShapeError unless the buffer is [rows, cols]. */
-export function expectShape(op: string, what: string, b: { rows: number; cols: number }, rows: number, cols: number): void {
-  if (b.rows !== rows || b.cols !== cols) throw new ShapeError(op, `${what} [${rows}, ${cols}]`, `[${b.rows}, ${b.cols}]`);
-}

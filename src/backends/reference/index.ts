@@ -8,11 +8,12 @@ import type { Tensor } from '../../tensor.js';
 import type { Backend, BackendDescriptor, BackendInfo } from '../backend.js';
 import type { ActivationBuffer, ActivationScheme, QuantizedBuffer } from '../ops.js';
 import { act, quantized, RefActivations, RefKvCache, RefQuantized, type RefMatrix, type RefTernary, type RefVector } from './buffers.js';
+import { withShapeChecks } from '../checks.js';
 import { createReferenceOps } from './ops.js';
 
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
-  readonly ops = createReferenceOps();
+  readonly ops = withShapeChecks(createReferenceOps());
 
   info(): BackendInfo {
     return { name: this.name, precision: 'float64', threads: 1, features: ['typed-arrays'] };

@@ -75,7 +75,3 @@ function narrow<T>(op: string, what: string, b: unknown, cls: abstract new (...a
 export const act = (op: string, b: ActivationBuffer): WasmActivations => narrow(op, 'activation buffer', b, WasmActivations);
 export const quantized = (op: string, b: QuantizedBuffer): WasmQuantized => narrow(op, 'quantized buffer', b, WasmQuantized);
 export const kvCache = (op: string, b: KvCacheBuffer): WasmKvCache => narrow(op, 'KV cache', b, WasmKvCache);
-
-export function expectShape(op: string, what: string, b: { rows: number; cols: number }, rows: number, cols: number): void {
-  if (b.rows !== rows || b.cols !== cols) throw new ShapeError(op, `${what} [${rows}, ${cols}]`, `[${b.rows}, ${b.cols}]`);
-}

@@ -12,6 +12,7 @@ import { act, quantized, WasmActivations, WasmKvCache, WasmQuantized, type WasmM
 import { WasmHeap } from './heap.js';
 import { interleaveTernary } from './layout.js';
 import { loadKernels, type KernelExports } from './module.js';
+import { withShapeChecks } from '../checks.js';
 import { createWasmOps } from './ops.js';
 import { KernelPool } from './pool.js';
 
@@ -22,7 +23,7 @@ export class WasmBackend implements Backend {
 
   private constructor(heap: WasmHeap, private readonly pool: KernelPool, private readonly features: readonly string[]) {
     this.heap = heap;
-    this.ops = createWasmOps(heap, pool);
+    this.ops = withShapeChecks(createWasmOps(heap, pool));
   }
 
   /** `threads` defaults to the machine's cores; rows of each product are split across them. */

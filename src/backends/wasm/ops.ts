@@ -4,7 +4,6 @@
  * activations (their cost is small next to the products; docs/backends.md) and store float32. Quantisation is
  * computed in float64 exactly as the reference, so int8 activations and integer sums are identical to it.
  */
-import { ShapeError } from '../../errors.js';
 import { add } from '../../kernels/reference/add.js';
 import { attention } from '../../kernels/reference/attention.js';
 import { quantizeActivations } from '../../kernels/reference/quantize-activations.js';
@@ -14,7 +13,7 @@ import { rmsnorm } from '../../kernels/reference/rmsnorm.js';
 import { rope } from '../../kernels/reference/rope.js';
 import { siluMul } from '../../kernels/reference/silu-mul.js';
 import type { BackendOps, GatedArgs, TernaryMatmulFloatArgs } from '../ops.js';
-import { act, expectShape, kvCache, quantized, type WasmActivations, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
+import { act, kvCache, quantized, type WasmActivations, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
 import type { WasmHeap } from './heap.js';
 import { ternaryAt } from './layout.js';
 import type { KernelPool } from './pool.js';
@@ -59,8 +58,6 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
     const out = act(op, a.out);
     const gate = act(op, a.gate);
     const up = act(op, a.up);
-    expectShape(op, 'gate', gate, out.rows, out.cols);
-    expectShape(op, 'up', up, out.rows, out.cols);
     const r = tmp(0, out.rows * out.cols);
     kernel(r, widen(1, gate), widen(2, up), r.length);
     out.data.set(r);
@@ -70,7 +67,6 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
     embed(a) {
       const out = act('embed', a.out);
       const table = a.table as WasmMatrix;
-      expectShape('embed', 'out', out, a.tokenIds.length, table.cols);
       const f32 = heap.f32;
       const o = out.data;
       a.tokenIds.forEach((id, t) => o.set(f32.subarray((table.offset >> 2) + id * table.cols, (table.offset >> 2) + (id + 1) * table.cols), t * table.cols));
@@ -80,8 +76,6 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       const out = act('rmsnorm', a.out);
       const x = act('rmsnorm', a.x);
       const w = a.weight as WasmVector;
-      expectShape('rmsnorm', 'x', x, x.rows, w.length);
-      expectShape('rmsnorm', 'out', out, x.rows, w.length);
       const r = widen(0, x);
       rmsnorm(r, r, w.data, x.rows, x.cols, a.eps, tmp(1, x.cols));
       out.data.set(r);
@@ -90,7 +84,6 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
     quantizeActivations(a) {
       const out = quantized('quantizeActivations', a.out);
       const x = act('quantizeActivations', a.x);
-      expectShape('quantizeActivations', 'out', out, x.rows, x.cols);
       const xs = widen(0, x);
       if (out.scheme === 'q8k') {
         quantizeQ8K(out.jsQ as Int8Array, out.scale, xs, x.rows, x.cols);
@@ -112,8 +105,6 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       const out = act('ternaryMatmul', a.out);
       const x = quantized('ternaryMatmul', a.x);
       const w = a.w as WasmTernary;
-      expectShape('ternaryMatmul', 'x', x, x.rows, w.cols);
-      expectShape('ternaryMatmul', 'out', out, x.rows, w.rows);
       if (x.scheme === 'q8k') {
         // The oracle's form (docs/numerics.md): x' = float32(q · d), then a float64 product.
         const xd = tmp(0, x.rows * x.cols);
@@ -139,15 +130,11 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       const out = act('ternaryMatmulFloat', a.out);
       const x = act('ternaryMatmulFloat', a.x);
       const w = a.w as WasmTernary;
-      expectShape('ternaryMatmulFloat', 'x', x, x.rows, w.cols);
-      expectShape('ternaryMatmulFloat', 'out', out, x.rows, w.rows);
       floatProduct(out, widen(0, x), w, x.rows);
     },
 
     rope(a) {
       const x = act('rope', a.x);
-      if (a.headDim % 2 !== 0 || x.cols % a.headDim !== 0) throw new ShapeError('rope', `cols a multiple of an even headDim ${a.headDim}`, `${x.cols}`);
-      if (!Number.isSafeInteger(a.startPos) || a.startPos < 0) throw new ShapeError('rope', 'startPos a non-negative integer', `${a.startPos}`);
       const r = widen(0, x);
       rope(r, x.rows, x.cols / a.headDim, a.headDim, a.startPos, a.theta);
       x.data.set(r);
@@ -159,15 +146,6 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       const [q, kk, v] = [act(op, a.q), act(op, a.k), act(op, a.v)];
       const cache = kvCache(op, a.cache);
       const T = q.rows;
-      const kvDim = a.numKvHeads * a.headDim;
-      if (a.numHeads % a.numKvHeads !== 0) throw new ShapeError(op, 'numKvHeads dividing numHeads', `${a.numKvHeads} / ${a.numHeads}`);
-      expectShape(op, 'q', q, T, a.numHeads * a.headDim);
-      expectShape(op, 'out', out, T, a.numHeads * a.headDim);
-      expectShape(op, 'k', kk, T, kvDim);
-      expectShape(op, 'v', v, T, kvDim);
-      if (cache.kvDim !== kvDim || a.layer < 0 || a.layer >= cache.layers || a.startPos < 0 || a.startPos + T > cache.capacity) {
-        throw new ShapeError(op, `a cache with kvDim ${kvDim}, layer ${a.layer} and room for positions ${a.startPos}..${a.startPos + T - 1}`, `kvDim ${cache.kvDim}, ${cache.layers} layers, capacity ${cache.capacity}`);
-      }
       const r = tmp(0, T * a.numHeads * a.headDim);
       attention(r, widen(1, q), widen(2, kk), widen(3, v), cache.k[a.layer], cache.v[a.layer], T, a.startPos, a.numHeads, a.numKvHeads, a.headDim, tmp(4, a.startPos + T));
       out.data.set(r);
@@ -179,8 +157,6 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
     add(a) {
       const out = act('add', a.out);
       const [x, y] = [act('add', a.a), act('add', a.b)];
-      expectShape('add', 'a', x, out.rows, out.cols);
-      expectShape('add', 'b', y, out.rows, out.cols);
       const r = tmp(0, out.rows * out.cols);
       add(r, widen(1, x), widen(2, y), r.length);
       out.data.set(r);
@@ -190,9 +166,6 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       const out = act('lmHead', a.out);
       const x = act('lmHead', a.x);
       const table = a.table as WasmMatrix;
-      if (a.fromRow < 0 || a.fromRow >= x.rows) throw new ShapeError('lmHead', `fromRow in [0, ${x.rows - 1}]`, `${a.fromRow}`);
-      expectShape('lmHead', 'x', x, x.rows, table.cols);
-      expectShape('lmHead', 'out', out, x.rows - a.fromRow, table.rows);
       k.lmHead(table.offset, table.rows, table.cols, x.offset + a.fromRow * x.cols * 4, out.rows, out.offset);
     },
   };

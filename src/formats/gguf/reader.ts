@@ -7,8 +7,9 @@
  * allocated, dims against overflow, tensor data against the file end, alignment and each other; each failure is a
  * FormatError naming the file, the field and the byte offset.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync } from 'node:fs';
 import { FormatError } from '../../errors.js';
+import { openForReading, readExactly } from '../file-io.js';
 import { FileCursor } from './cursor.js';
 import { GGUF_VALUE_TYPES, GgufMetadata, type GgufArray, type GgufScalar, type GgufValue, type GgufValueType } from './metadata.js';
 import { retiredType, tensorByteSize, typeInfo, type GgufDialect } from './types.js';
@@ -198,12 +199,7 @@ export class GgufFile {
 
   /** Opens and validates; throws FormatError (leaving nothing open) for anything malformed. */
   static open(path: string): GgufFile {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      throw new FormatError(path, `cannot be opened: ${(err as Error).message}`, {}, { cause: err });
-    }
+    const fd = openForReading(path);
     try {
       const header = readGgufHeader(new FileCursor(path, fd, fstatSync(fd).size));
       return new GgufFile(path, fd, header);
@@ -231,14 +227,7 @@ export class GgufFile {
   readTensorBytes(name: string): Uint8Array {
     const t = this.tensor(name);
     if (this.fd === null) throw new FormatError(this.path, 'file is closed', { field: name });
-    const buf = new Uint8Array(t.byteSize);
-    let done = 0;
-    while (done < buf.length) {
-      const n = readSync(this.fd, buf, done, buf.length - done, t.offset + done);
-      if (n === 0) throw new FormatError(this.path, 'unexpected end of file', { field: name, offset: t.offset + done });
-      done += n;
-    }
-    return buf;
+    return readExactly(this.path, this.fd, t.offset, t.byteSize);
   }
 
   close(): void {
