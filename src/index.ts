@@ -8,7 +8,7 @@ export type { FinishReason, GenerationChunk, GenerationResult, Usage } from './e
 export type { PerplexityOptions, PerplexityResult } from './engine/perplexity.js';
 export { DEFAULT_MODEL_PATH } from './engine/default-model.js';
 export { sampleToken, argmax, type SamplingParams } from './engine/sampling.js';
-export { Rng } from './engine/random.js';
+export { Rng } from './random.js';
 
 export type { Model, KvCache, Logits, ForwardOptions, ForwardObserver, TraceName } from './model/model.js';
 export type { ModelConfig, FfnActivation } from './model/config.js';
@@ -21,7 +21,8 @@ export { NUMERICS_PROFILES, type NumericsProfile, type ActivationMode } from './
 
 export { convertHfToGguf, GGUF_TERNARY_TYPES, type GgufTernaryType, type ConvertResult } from './convert/hf-to-gguf.js';
 export { GgufFile, readGgufHeader, type GgufTensorInfo, type GgufHeader } from './formats/gguf/reader.js';
-export { writeGguf, gguf, type GgufTensorToWrite } from './formats/gguf/writer.js';
+export { writeGguf, writeGgufStream, gguf, type GgufTensorToWrite, type GgufTensorSource } from './formats/gguf/writer.js';
+export { synthesizeGguf, SYNTH_SHAPES, SYNTH_TYPES } from './convert/synth.js';
 export { GgufMetadata, type GgufValue, type GgufValueType, type GgufArray } from './formats/gguf/metadata.js';
 export { typeInfo as ggmlTypeInfo, type GgmlTypeInfo } from './formats/gguf/types.js';
 

@@ -15,6 +15,8 @@ import { inspectCommand } from './inspect.js';
 import { collect, parseInteger, parseNumber } from './parse.js';
 import { perplexityCommand, type PerplexityCliOptions } from './perplexity.js';
 import { runCommand, type RunOptions } from './run.js';
+import { synthCommand, type SynthCliOptions } from './synth.js';
+import { SYNTH_SHAPE_NAMES, SYNTH_TYPES } from '../convert/synth.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -22,6 +24,7 @@ function common(cmd: Command): Command {
   return cmd
     .option('-m, --model <path>', `model: a Hugging Face folder or a GGUF file (default: the shipped ${DEFAULT_MODEL_PATH})`)
     .option('-b, --backend <name>', `backend: auto or one of ${backendNames().join(', ')}`, 'auto')
+    .option('--threads <n>', 'threads for backends that use them (default: the machine\'s cores)', parseInteger(1))
     .addOption(new Option('--numerics <profile>', 'activation quantisation: hf (per-token int8, as transformers) or llamacpp (Q8_K for TQ weights)').choices(NUMERICS_PROFILES).default('hf'))
     .option('--json', 'print one JSON object on stdout')
     .option('-q, --quiet', 'no progress on stderr')
@@ -80,6 +83,18 @@ function program(): Command {
     .option('-q, --quiet', 'no progress on stderr')
     .action(async (dir: string, opts: ConvertCliOptions) => {
       process.exitCode = await convertCommand(dir, opts);
+    });
+
+  p.command('synth')
+    .description('write a random BitNet GGUF of a named shape, for benchmarks and tests')
+    .addOption(new Option('--shape <name>', 'model shape: 700m (bitnet_b1_58-large), 2b4t (bitnet-b1.58-2B-4T sizes), tiny').choices(SYNTH_SHAPE_NAMES).makeOptionMandatory())
+    .addOption(new Option('--type <type>', 'projection tensor type').choices(SYNTH_TYPES).default('tq2_0'))
+    .option('-s, --seed <n>', 'random seed; the same seed gives the same file byte for byte', parseInteger(0), 1)
+    .requiredOption('-o, --out <file>', 'output .gguf file')
+    .option('--json', 'print one JSON object on stdout')
+    .option('-q, --quiet', 'no progress on stderr')
+    .action(async (opts: SynthCliOptions) => {
+      process.exitCode = await synthCommand(opts);
     });
 
   p.command('inspect')

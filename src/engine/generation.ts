@@ -7,7 +7,7 @@ import type { Model } from '../model/model.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { IncrementalDetokenizer } from './detokenize.js';
 import type { ResolvedOptions } from './options.js';
-import { Rng } from './random.js';
+import { Rng } from '../random.js';
 import type { FinishReason, GenerationChunk, GenerationResult } from './result.js';
 import { sampleToken } from './sampling.js';
 import { StopStringMatcher } from './stop.js';

@@ -4,7 +4,7 @@
  * llama.cpp's CLI defaults (temperature 0.8, top-k 40, top-p 0.95, min-p 0.05, no repetition penalty).
  */
 import { InvalidOptionError } from '../errors.js';
-import { randomSeed } from './random.js';
+import { randomSeed } from '../random.js';
 import type { SamplingParams } from './sampling.js';
 
 export interface GenerateOptions {

@@ -11,7 +11,7 @@ import {
   softmaxOf,
   type Candidates,
 } from './logits-processors.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../random.js';
 
 export interface SamplingParams {
   /** 0 means greedy. */

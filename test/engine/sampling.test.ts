@@ -3,7 +3,7 @@
  * reproducibility of a seed.
  */
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/engine/random.js';
+import { Rng } from '../../src/random.js';
 import { argmax, sampleToken, type SamplingParams } from '../../src/engine/sampling.js';
 
 const plain: SamplingParams = { temperature: 1, topK: 0, topP: 1, minP: 0, repetitionPenalty: 1 };

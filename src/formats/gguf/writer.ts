@@ -15,6 +15,21 @@ export interface GgufTensorToWrite {
   readonly data: Uint8Array;
 }
 
+/**
+ * A tensor whose bytes are produced only when the writer reaches it (see {@link writeGgufStream}): its size is
+ * known up front, for the header, and `chunks()` yields the data in order, in pieces of any length.
+ */
+export interface GgufTensorSource {
+  readonly name: string;
+  /** ne0 first. */
+  readonly dims: readonly number[];
+  readonly typeId: number;
+  /** Bytes `chunks()` yields in total. */
+  readonly byteSize: number;
+  /** Called once, when this tensor's turn comes; chunks may be reused buffers (each is written before the next). */
+  chunks(): Iterable<Uint8Array>;
+}
+
 /** Convenience constructors for metadata values. */
 export const gguf = {
   u32: (value: number): GgufValue => ({ type: 'u32', value }),
@@ -127,7 +142,16 @@ export function encodeGgufHeader(
 
 /** Writes a complete GGUF v3 file. */
 export function writeGguf(path: string, metadata: ReadonlyMap<string, GgufValue>, tensors: readonly GgufTensorToWrite[], alignment = GGUF_DEFAULT_ALIGNMENT): void {
-  const { header } = encodeGgufHeader(metadata, tensors, tensors.map((t) => t.data.length), alignment);
+  writeGgufStream(path, metadata, tensors.map((t) => ({ name: t.name, dims: t.dims, typeId: t.typeId, byteSize: t.data.length, chunks: () => [t.data] })), alignment);
+}
+
+/**
+ * Writes a complete GGUF v3 file whose tensor data is produced tensor by tensor, chunk by chunk, so that memory is
+ * bounded by the largest chunk rather than the model. A source that yields more or fewer than its `byteSize`
+ * bytes is a RangeError naming the tensor (the header already promised that size); the partial file is left as is.
+ */
+export function writeGgufStream(path: string, metadata: ReadonlyMap<string, GgufValue>, tensors: readonly GgufTensorSource[], alignment = GGUF_DEFAULT_ALIGNMENT): void {
+  const { header } = encodeGgufHeader(metadata, tensors, tensors.map((t) => t.byteSize), alignment);
   const fd = openSync(path, 'w');
   try {
     let pos = writeAll(fd, header, 0);
@@ -135,7 +159,12 @@ export function writeGguf(path: string, metadata: ReadonlyMap<string, GgufValue>
     for (const t of tensors) {
       const padded = align(pos - dataStart, alignment) + dataStart;
       if (padded > pos) pos = writeAll(fd, new Uint8Array(padded - pos), pos);
-      pos = writeAll(fd, t.data, pos);
+      const start = pos;
+      for (const chunk of t.chunks()) {
+        if (pos - start + chunk.length > t.byteSize) throw new RangeError(`writeGgufStream: tensor '${t.name}' yields more than its ${t.byteSize} bytes`);
+        pos = writeAll(fd, chunk, pos);
+      }
+      if (pos - start !== t.byteSize) throw new RangeError(`writeGgufStream: tensor '${t.name}' yields ${pos - start} bytes, not its ${t.byteSize}`);
     }
   } finally {
     closeSync(fd);

@@ -1,6 +1,6 @@
 /**
  * A small seeded PRNG (xoshiro128**, seeded through splitmix32) so that a seed reproduces a run exactly on every
- * platform. No Math.random anywhere in sampling.
+ * platform: sampling draws from it, and `bitnet synth` draws one independent stream per tensor. No Math.random.
  */
 export class Rng {
   private s0: number;
@@ -22,6 +22,13 @@ export class Rng {
     this.s1 = next();
     this.s2 = next();
     this.s3 = next();
+  }
+
+  /** An independent stream per (seed, name), e.g. one per tensor of a synthetic model. */
+  static forStream(seed: number, name: string): Rng {
+    let h = 0x811c9dc5; // FNV-1a of the name
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+    return new Rng((((seed >>> 0) ^ h) >>> 0) + Math.floor(seed / 2 ** 32) * 2 ** 32);
   }
 
   /** Next 32 random bits as an unsigned integer. */
