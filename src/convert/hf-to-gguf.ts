@@ -17,7 +17,7 @@ import { encodeTq2_0 } from '../formats/codecs/tq2-0.js';
 import { f16ToNumber, numberToF16 } from '../formats/float16.js';
 import type { GgufValue } from '../formats/gguf/metadata.js';
 import { gguf, writeGguf, type GgufTensorToWrite } from '../formats/gguf/writer.js';
-import { unpackTernaryRow } from '../formats/ternary-rows.js';
+import { unpackTernaryRows } from '../formats/ternary-rows.js';
 import { InvalidOptionError } from '../errors.js';
 import { loadHfFolder } from '../model/load-hf.js';
 import type { TernaryMatrix } from '../model/weights.js';
@@ -54,19 +54,9 @@ function bf16Bytes(values: Float32Array): Uint8Array {
   return out;
 }
 
-function unpackAll(m: TernaryMatrix): Int8Array {
-  const t = new Int8Array(m.rows * m.cols);
-  const row = new Int8Array(m.cols);
-  for (let r = 0; r < m.rows; r++) {
-    unpackTernaryRow(row, m.packed, r, m.cols);
-    t.set(row, r * m.cols);
-  }
-  return t;
-}
-
 /** The tensors of one projection: its weight (GGUF dims [in, out]) and, if needed, its `.scale`. */
 function projection(prefix: string, m: TernaryMatrix, type: GgufTernaryType): GgufTensorToWrite[] {
-  const t = unpackAll(m);
+  const t = unpackTernaryRows(m.packed, m.rows, m.cols);
   const dims = [m.cols, m.rows];
   if (type === 'i2_s') return [{ name: `${prefix}.weight`, dims, typeId: TYPE_ID.I2_S, data: encodeI2S(t, m.rows, m.cols, m.scale) }];
   const f16Exact = f16ToNumber(numberToF16(m.scale)) === m.scale;

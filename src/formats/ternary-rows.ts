@@ -28,3 +28,14 @@ export function unpackTernaryRow(out: Int8Array, packed: Uint8Array, row: number
   const base = row * ternaryRowBytes(cols);
   for (let c = 0; c < cols; c++) out[c] = ((packed[base + (c >> 2)] >> (2 * (c & 3))) & 3) - 1;
 }
+
+/** The inverse of packTernaryRows: all rows as ternary values, row-major `[rows, cols]`. */
+export function unpackTernaryRows(packed: Uint8Array, rows: number, cols: number): Int8Array {
+  const t = new Int8Array(rows * cols);
+  const row = new Int8Array(cols);
+  for (let r = 0; r < rows; r++) {
+    unpackTernaryRow(row, packed, r, cols);
+    t.set(row, r * cols);
+  }
+  return t;
+}

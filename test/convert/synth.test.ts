@@ -14,7 +14,7 @@ import { InferenceEngine } from '../../src/engine/engine.js';
 import { f16ToNumber, numberToF16 } from '../../src/formats/float16.js';
 import { GgufFile } from '../../src/formats/gguf/reader.js';
 import { encodeGgufHeader, gguf, writeGgufStream } from '../../src/formats/gguf/writer.js';
-import { unpackTernaryRow } from '../../src/formats/ternary-rows.js';
+import { unpackTernaryRows } from '../../src/formats/ternary-rows.js';
 import { loadGguf, type GgufCheckpoint } from '../../src/model/load-gguf.js';
 import type { TernaryMatrix } from '../../src/model/weights.js';
 
@@ -36,13 +36,7 @@ function same(a: ArrayBufferView, b: ArrayBufferView): boolean {
 }
 
 function ternaryValues(m: TernaryMatrix): Int8Array {
-  const all = new Int8Array(m.rows * m.cols);
-  const row = new Int8Array(m.cols);
-  for (let r = 0; r < m.rows; r++) {
-    unpackTernaryRow(row, m.packed, r, m.cols);
-    all.set(row, r * m.cols);
-  }
-  return all;
+  return unpackTernaryRows(m.packed, m.rows, m.cols);
 }
 
 describe('bitnet synth: tiny in every type', () => {

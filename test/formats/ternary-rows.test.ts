@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { packTernaryRows, ternaryRowBytes, unpackTernaryRow } from '../../src/formats/ternary-rows.js';
+import { packTernaryRows, ternaryRowBytes, unpackTernaryRow, unpackTernaryRows } from '../../src/formats/ternary-rows.js';
 
 describe('ternary-rows layout', () => {
   it('row bytes are ceil(cols / 4)', () => {
@@ -29,6 +29,16 @@ describe('ternary-rows layout', () => {
     const row = new Int8Array(3);
     unpackTernaryRow(row, Uint8Array.from([0b11100100]), 0, 3);
     expect([...row]).toEqual([-1, 0, 1]);
+  });
+
+  it('unpackTernaryRows inverts packTernaryRows (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 19 }), fc.integer(), (rows, cols, seed) => {
+        const t = Int8Array.from({ length: rows * cols }, (_, i) => (((seed ^ (i * 2654435761)) >>> 0) % 3) - 1);
+        expect(unpackTernaryRows(packTernaryRows(t, rows, cols), rows, cols)).toEqual(t);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('round trip over random shapes, including cols not a multiple of 4 (property)', () => {
