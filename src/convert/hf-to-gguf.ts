@@ -22,6 +22,7 @@ import { InvalidOptionError } from '../errors.js';
 import { loadHfFolder } from '../model/load-hf.js';
 import type { TernaryMatrix } from '../model/weights.js';
 import type { Tensor } from '../tensor.js';
+import { ggufHyperParameters } from './gguf-hyperparameters.js';
 import { tokenizerMetadata } from './hf-tokenizer-to-gguf.js';
 
 export type GgufTernaryType = 'tq2_0' | 'tq1_0' | 'i2_s';
@@ -85,24 +86,12 @@ export function convertHfToGguf(dir: string, out: string, type: GgufTernaryType)
   if (!GGUF_TERNARY_TYPES.includes(type)) throw new InvalidOptionError('to', `must be one of ${GGUF_TERNARY_TYPES.join(', ')}, got '${type}'`);
   const { config: c, weights: w } = loadHfFolder(dir);
   const arch = type === 'i2_s' ? 'bitnet-b1.58' : 'bitnet';
-  const k = (key: string): string => `${arch}.${key}`;
   const meta = new Map<string, GgufValue>([
     ['general.architecture', gguf.string(arch)],
     ['general.name', gguf.string(basename(dir))],
     ['general.file_type', gguf.u32(FILE_TYPE[type])],
     ['general.quantization_version', gguf.u32(2)],
-    [k('vocab_size'), gguf.u32(c.vocabSize)],
-    [k('context_length'), gguf.u32(c.contextLength)],
-    [k('embedding_length'), gguf.u32(c.hiddenSize)],
-    [k('block_count'), gguf.u32(c.numLayers)],
-    [k('feed_forward_length'), gguf.u32(c.intermediateSize)],
-    [k('attention.head_count'), gguf.u32(c.numHeads)],
-    [k('attention.head_count_kv'), gguf.u32(c.numKvHeads)],
-    [k('attention.layer_norm_rms_epsilon'), gguf.f32(c.rmsNormEps)],
-    [k('rope.freq_base'), gguf.f32(c.ropeTheta)],
-    [k('rope.dimension_count'), gguf.u32(c.headDim)],
-    // llama.cpp's key for the FFN activation; its `bitnet` graph ignores it and uses SiLU (formats §8).
-    [k('hidden_activation'), gguf.string(c.activation)],
+    ...ggufHyperParameters(arch, c),
     ...tokenizerMetadata(dir, c.bosTokenId, c.eosTokenIds[0] ?? null),
   ]);
   const tensors: GgufTensorToWrite[] = [

@@ -13,6 +13,7 @@
  * Tensors are generated and written in chunks of about 4 M elements, so memory stays small for any shape.
  */
 import { Rng } from '../random.js';
+import { ggufHyperParameters } from './gguf-hyperparameters.js';
 import { renameSync, rmSync, statSync } from 'node:fs';
 import { encodeI2S } from '../formats/codecs/i2-s.js';
 import { encodeTq1_0 } from '../formats/codecs/tq1-0.js';
@@ -293,24 +294,12 @@ export function synthPlan(shapeName: string, type: string, seed: number): SynthP
   const headDim = s.hiddenSize / s.numHeads;
   const kvDim = s.numKvHeads * headDim;
   const vocab = synthVocabulary(s.vocabSize);
-  const k = (key: string): string => `bitnet.${key}`;
   const metadata = new Map<string, GgufValue>([
     ['general.architecture', gguf.string('bitnet')],
     ['general.name', gguf.string(`synthetic-bitnet-${s.name}-${t}-s${seed}`)],
     ['general.file_type', gguf.u32(FILE_TYPE[t])],
     ['general.quantization_version', gguf.u32(2)],
-    [k('vocab_size'), gguf.u32(s.vocabSize)],
-    [k('context_length'), gguf.u32(s.contextLength)],
-    [k('embedding_length'), gguf.u32(s.hiddenSize)],
-    [k('block_count'), gguf.u32(s.numLayers)],
-    [k('feed_forward_length'), gguf.u32(s.intermediateSize)],
-    [k('attention.head_count'), gguf.u32(s.numHeads)],
-    [k('attention.head_count_kv'), gguf.u32(s.numKvHeads)],
-    [k('attention.layer_norm_rms_epsilon'), gguf.f32(1e-5)],
-    [k('rope.freq_base'), gguf.f32(s.ropeTheta)],
-    [k('rope.dimension_count'), gguf.u32(headDim)],
-    // llama.cpp's `bitnet` graph always uses SiLU; the key makes it explicit for any other reader (formats §8).
-    [k('hidden_activation'), gguf.string('silu')],
+    ...ggufHyperParameters('bitnet', { ...s, headDim, rmsNormEps: 1e-5, activation: 'silu' }),
     ['tokenizer.ggml.model', gguf.string('gpt2')],
     ['tokenizer.ggml.pre', gguf.string('llama-bpe')],
     ['tokenizer.ggml.tokens', gguf.strings(vocab.tokens)],

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeTq1_0, encodeTq1_0 } from '../../../src/formats/codecs/tq1-0.js';
 import { f16ToNumber, numberToF16 } from '../../../src/formats/float16.js';
+import { tqCase } from './arbitraries.js';
 import { expectSameValues } from './same.js';
 
 /** ggml's dequantize_row_tq1_0, loop for loop (uint8 wrap of q, then (q·3) >> 8). */
@@ -197,18 +198,8 @@ describe('decodeTq1_0 on hostile bytes', () => {
 
 describe('TQ1_0 round trip', () => {
   it('decode(encode(t, s)) = (t, f16(s)) and encode(decode(b)) = b (property)', () => {
-    const arb = fc
-      .record({ rows: fc.integer({ min: 1, max: 4 }), blocks: fc.integer({ min: 1, max: 3 }) })
-      .chain(({ rows, blocks }) =>
-        fc.record({
-          rows: fc.constant(rows),
-          cols: fc.constant(256 * blocks),
-          t: fc.array(fc.integer({ min: -1, max: 1 }), { minLength: rows * 256 * blocks, maxLength: rows * 256 * blocks }),
-          scale: fc.float({ min: Math.fround(1e-4), max: 1000, noNaN: true }),
-        }),
-      );
     fc.assert(
-      fc.property(arb, ({ rows, cols, t, scale }) => {
+      fc.property(tqCase, ({ rows, cols, t, scale }) => {
         const ternary = Int8Array.from(t);
         const bytes = encodeTq1_0(ternary, rows, cols, scale);
         expect(bytes.length).toBe((rows * cols * 54) / 256);

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeTq2_0, encodeTq2_0 } from '../../../src/formats/codecs/tq2-0.js';
 import { f16ToNumber, numberToF16 } from '../../../src/formats/float16.js';
+import { tqCase } from './arbitraries.js';
 import { expectSameValues } from './same.js';
 
 const WORKED = [1, 0, -1, 1, -1, -1, 0, 1];
@@ -102,18 +103,8 @@ describe('decodeTq2_0', () => {
 
 describe('TQ2_0 round trip', () => {
   it('decode(encode(t, s)) = (t, f16(s)) for multi-block, multi-row tensors (property)', () => {
-    const arb = fc
-      .record({ rows: fc.integer({ min: 1, max: 4 }), blocks: fc.integer({ min: 1, max: 3 }) })
-      .chain(({ rows, blocks }) =>
-        fc.record({
-          rows: fc.constant(rows),
-          cols: fc.constant(256 * blocks),
-          t: fc.array(fc.integer({ min: -1, max: 1 }), { minLength: rows * 256 * blocks, maxLength: rows * 256 * blocks }),
-          scale: fc.float({ min: Math.fround(1e-4), max: 1000, noNaN: true }),
-        }),
-      );
     fc.assert(
-      fc.property(arb, ({ rows, cols, t, scale }) => {
+      fc.property(tqCase, ({ rows, cols, t, scale }) => {
         const ternary = Int8Array.from(t);
         const bytes = encodeTq2_0(ternary, rows, cols, scale);
         expect(bytes.length).toBe((rows * cols * 66) / 256);
