@@ -57,6 +57,8 @@ export interface Backend {
   allocate(rows: number, cols: number): ActivationBuffer;
   allocateQuantized(rows: number, cols: number, scheme?: ActivationScheme): QuantizedBuffer;
   allocateKvCache(layers: number, capacity: number, kvDim: number): KvCacheBuffer;
+  /** Frees a KV cache from allocateKvCache (a backend whose caches are garbage-collected may do nothing). */
+  releaseKvCache(cache: KvCacheBuffer): void;
   /** Fills a buffer from the host (row-major, rows × cols values). */
   write(x: ActivationBuffer, data: ArrayLike<number>): void;
   /** A host copy of a buffer, row-major. */

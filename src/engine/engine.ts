@@ -133,8 +133,12 @@ export class InferenceEngine {
     const ids = await this.promptIds(prompt, options.addSpecialTokens ?? true);
     if (ids.length > this.config.contextLength) throw new ContextLengthError(ids.length, this.config.contextLength);
     const cache = this.model.createCache(Math.max(1, ids.length));
-    const logits = await this.model.forward(Int32Array.from(ids), cache, { logits: 'all' });
-    return { ...logits, tokenIds: ids };
+    try {
+      const logits = await this.model.forward(Int32Array.from(ids), cache, { logits: 'all' });
+      return { ...logits, tokenIds: ids };
+    } finally {
+      cache.release();
+    }
   }
 
   /** Perplexity of token ids, or of a text tokenized as BOS + its encoding (no special tokens) + EOS. */

@@ -33,69 +33,74 @@ export async function* generate(
   // Prompt plus generated tokens never exceed the context; the last token is sampled, never fed back.
   const room = Math.min(o.maxTokens, context - promptIds.length);
   const cache = model.createCache(Math.max(1, Math.min(context, promptIds.length + room - 1)));
-  const rng = new Rng(o.seed);
-  const detok = new IncrementalDetokenizer(tokenizer, promptIds);
-  const stops = new StopStringMatcher(o.stop);
-  const history = [...promptIds];
-  const generated: number[] = [];
-  let pendingIds: number[] = [];
-  let text = '';
+  try {
+    const rng = new Rng(o.seed);
+    const detok = new IncrementalDetokenizer(tokenizer, promptIds);
+    const stops = new StopStringMatcher(o.stop);
+    const history = [...promptIds];
+    const generated: number[] = [];
+    let pendingIds: number[] = [];
+    let text = '';
 
-  const t0 = performance.now();
-  let finish: FinishReason | null = room === 0 ? 'length' : null;
-  let logits = finish === null ? await prefill(model, cache, promptIds, throwIfAborted) : new Float64Array(0);
-  const tPrefill = performance.now();
-  let tFirst = tPrefill;
+    const t0 = performance.now();
+    let finish: FinishReason | null = room === 0 ? 'length' : null;
+    let logits = finish === null ? await prefill(model, cache, promptIds, throwIfAborted) : new Float64Array(0);
+    const tPrefill = performance.now();
+    let tFirst = tPrefill;
 
-  while (finish === null) {
-    const token = sampleToken(logits, history, o.sampling, rng);
-    if (generated.length === 0) tFirst = performance.now();
-    generated.push(token);
-    history.push(token);
-    pendingIds.push(token);
-    if (!o.ignoreEos && eosIds.has(token)) {
-      finish = 'eos';
-      break;
+    while (finish === null) {
+      const token = sampleToken(logits, history, o.sampling, rng);
+      if (generated.length === 0) tFirst = performance.now();
+      generated.push(token);
+      history.push(token);
+      pendingIds.push(token);
+      if (!o.ignoreEos && eosIds.has(token)) {
+        finish = 'eos';
+        break;
+      }
+      const piece = stops.push(await detok.push(token));
+      if (piece.length > 0) {
+        text += piece;
+        yield { text: piece, tokenIds: pendingIds };
+        pendingIds = [];
+      }
+      if (stops.isStopped) finish = 'stop';
+      else if (generated.length >= room) finish = 'length';
+      else {
+        await yieldToEventLoop();
+        throwIfAborted();
+        logits = (await model.forward(Int32Array.of(token), cache)).data;
+      }
     }
-    const piece = stops.push(await detok.push(token));
-    if (piece.length > 0) {
-      text += piece;
-      yield { text: piece, tokenIds: pendingIds };
-      pendingIds = [];
+
+    const tail = finish === 'stop' ? '' : stops.push(await detok.flush()) + stops.flush();
+    if (tail.length > 0 || pendingIds.length > 0) {
+      text += tail;
+      yield { text: tail, tokenIds: pendingIds };
     }
-    if (stops.isStopped) finish = 'stop';
-    else if (generated.length >= room) finish = 'length';
-    else {
-      await yieldToEventLoop();
-      throwIfAborted();
-      logits = (await model.forward(Int32Array.of(token), cache)).data;
-    }
+    const tEnd = performance.now();
+    const decodeMs = tEnd - tFirst;
+    return {
+      text,
+      tokenIds: generated,
+      promptTokenIds: [...promptIds],
+      finishReason: finish,
+      seed: o.seed,
+      backend: model.backendName,
+      usage: {
+        promptTokens: promptIds.length,
+        generatedTokens: generated.length,
+        prefillMs: tPrefill - t0,
+        prefillTokensPerSecond: (promptIds.length * 1000) / Math.max(tPrefill - t0, 1e-6),
+        decodeMs,
+        decodeTokensPerSecond: generated.length > 1 ? ((generated.length - 1) * 1000) / Math.max(decodeMs, 1e-6) : 0,
+        backend: model.backendInfo,
+      },
+    };
+  } finally {
+    // The cache's memory goes back to the backend however the generation ends (done, stop, abort, error).
+    cache.release();
   }
-
-  const tail = finish === 'stop' ? '' : stops.push(await detok.flush()) + stops.flush();
-  if (tail.length > 0 || pendingIds.length > 0) {
-    text += tail;
-    yield { text: tail, tokenIds: pendingIds };
-  }
-  const tEnd = performance.now();
-  const decodeMs = tEnd - tFirst;
-  return {
-    text,
-    tokenIds: generated,
-    promptTokenIds: [...promptIds],
-    finishReason: finish,
-    seed: o.seed,
-    backend: model.backendName,
-    usage: {
-      promptTokens: promptIds.length,
-      generatedTokens: generated.length,
-      prefillMs: tPrefill - t0,
-      prefillTokensPerSecond: (promptIds.length * 1000) / Math.max(tPrefill - t0, 1e-6),
-      decodeMs,
-      decodeTokensPerSecond: generated.length > 1 ? ((generated.length - 1) * 1000) / Math.max(decodeMs, 1e-6) : 0,
-      backend: model.backendInfo,
-    },
-  };
 }
 
 /** Runs the prompt through the model in chunks; returns the last position's logits. */

@@ -47,17 +47,21 @@ export async function perplexity(model: Model, tokens: ArrayLike<number>, option
   const V = model.config.vocabSize;
   const windowNllSums: number[] = [];
   let totalNll = 0;
-  for (let start = 0; start < total; start += W) {
-    if (options.signal?.aborted) throw options.signal.reason;
-    const n = Math.min(W, total - start);
-    cache.reset();
-    const ids = Int32Array.from({ length: n }, (_, i) => tokens[start + i]);
-    const logits = await model.forward(ids, cache, { logits: 'all' });
-    let nll = 0;
-    for (let t = 0; t < n; t++) nll += negativeLogLikelihood(logits.data, t * V, V, tokens[start + t + 1]);
-    windowNllSums.push(nll);
-    totalNll += nll;
-    options.onProgress?.(start + n, total);
+  try {
+    for (let start = 0; start < total; start += W) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const n = Math.min(W, total - start);
+      cache.reset();
+      const ids = Int32Array.from({ length: n }, (_, i) => tokens[start + i]);
+      const logits = await model.forward(ids, cache, { logits: 'all' });
+      let nll = 0;
+      for (let t = 0; t < n; t++) nll += negativeLogLikelihood(logits.data, t * V, V, tokens[start + t + 1]);
+      windowNllSums.push(nll);
+      totalNll += nll;
+      options.onProgress?.(start + n, total);
+    }
+  } finally {
+    cache.release();
   }
   return { perplexity: Math.exp(totalNll / total), tokens: total, totalNll, windowNllSums };
 }

@@ -39,9 +39,15 @@ interface RunState {
 
 class BitNetKvCache implements KvCache {
   length = 0;
-  constructor(readonly buffer: KvCacheBuffer, readonly capacity: number) {}
+  released = false;
+  constructor(readonly buffer: KvCacheBuffer, readonly capacity: number, private readonly backend: Backend) {}
   reset(): void {
     this.length = 0;
+  }
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.backend.releaseKvCache(this.buffer);
   }
 }
 
@@ -114,7 +120,7 @@ export class BitNetModel implements Model {
       throw new InvalidOptionError('capacity', `must be an integer in [1, ${this.config.contextLength}], got ${capacity}`);
     }
     const c = this.config;
-    return new BitNetKvCache(this.backend.allocateKvCache(c.numLayers, capacity, c.numKvHeads * c.headDim), capacity);
+    return new BitNetKvCache(this.backend.allocateKvCache(c.numLayers, capacity, c.numKvHeads * c.headDim), capacity, this.backend);
   }
 
   forward(tokenIds: Int32Array, cache: KvCache, options: ForwardOptions = {}): Promise<Logits> {
@@ -127,6 +133,7 @@ export class BitNetModel implements Model {
     const c = this.config;
     const T = tokenIds.length;
     if (!(cache instanceof BitNetKvCache)) throw new InvalidOptionError('cache', 'must come from this model\'s createCache()');
+    if (cache.released) throw new InvalidOptionError('cache', 'was released');
     if (T === 0) throw new InvalidOptionError('tokenIds', 'must hold at least one token');
     for (const id of tokenIds) {
       if (id < 0 || id >= c.vocabSize) throw new InvalidOptionError('tokenIds', `contains ${id}, outside the vocabulary [0, ${c.vocabSize})`);

@@ -11,6 +11,8 @@ export interface KvCache {
   readonly length: number;
   /** Forget everything: the next forward starts at position 0. */
   reset(): void;
+  /** Gives the cache's memory back to the backend; the cache must not be used afterwards. Idempotent. */
+  release(): void;
 }
 
 /** Logits rows, each `vocabSize` long: float64 from the reference, float32 from fast backends. */

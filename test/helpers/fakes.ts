@@ -18,8 +18,12 @@ export function fakeConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
 class FakeCache implements KvCache {
   length = 0;
   constructor(readonly capacity: number) {}
+  releases = 0;
   reset(): void {
     this.length = 0;
+  }
+  release(): void {
+    this.releases++;
   }
 }
 

@@ -44,6 +44,9 @@ export class ReferenceBackend implements Backend {
     return new RefKvCache(layers, capacity, kvDim);
   }
 
+  /** The cache is plain JS arrays: the garbage collector frees it. */
+  releaseKvCache(): void {}
+
   write(x: ActivationBuffer, data: ArrayLike<number>): void {
     const b = act('write', x);
     if (data.length !== b.data.length) throw new ShapeError('write', `${b.data.length} values`, `${data.length}`);

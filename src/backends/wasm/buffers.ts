@@ -1,8 +1,10 @@
 /**
- * The wasm backend's buffers and handles. Activations are float32 in the shared heap (so kernels and JS share
- * them); int8 activations are padded to the kernels' 64-column blocks; the KV cache and norm weights stay in JS.
+ * The wasm backend's buffers and handles. Activations, int8 activations (padded to the kernels' 64-column blocks),
+ * their scales and sums, and the float32 KV cache live in the shared heap, so kernels on every thread and JS see
+ * them without copies; norm weights stay in JS.
  */
 import { ShapeError } from '../../errors.js';
+import type { TableStorage } from '../../kernels/wasm/lm-head-wat.js';
 import { Q8K_BLOCK, type ActivationBuffer, type ActivationScheme, type KvCacheBuffer, type MatrixHandle, type QuantizedBuffer, type TernaryHandle, type VectorHandle } from '../ops.js';
 import type { WasmHeap } from './heap.js';
 
@@ -23,30 +25,47 @@ export class WasmQuantized implements QuantizedBuffer {
   /** 'per-token': int8 values in the heap at `offset`; 'q8k': in `jsQ` (the Q8_K path runs in JS). */
   readonly offset: number;
   readonly jsQ: Int8Array | null;
-  /** 'per-token': s per row (x ≈ q / s); 'q8k': d per 256-block. */
-  readonly scale: Float64Array;
-  /** Σ_i q[t, i] per row, to turn code dots Σ q · (t + 1) into Σ q · t. */
-  readonly sums: Int32Array;
+  /** 'per-token': heap offsets of s per row (f64, x ≈ q / s) and of Σ_i q[t, i] per row (i32, which turns code dots Σ q · (t + 1) into Σ q · t). */
+  readonly scaleOffset: number;
+  readonly sumsOffset: number;
+  /** 'q8k': d per 256-block. */
+  private readonly q8kScale: Float64Array | null;
   constructor(private readonly heap: WasmHeap, readonly rows: number, readonly cols: number, readonly scheme: ActivationScheme) {
     if (scheme === 'q8k' && cols % Q8K_BLOCK !== 0) throw new ShapeError('allocateQuantized', `cols a multiple of ${Q8K_BLOCK} for q8k`, `${cols}`);
     this.paddedCols = Math.ceil(cols / 64) * 64;
-    this.offset = scheme === 'per-token' ? heap.alloc(rows * this.paddedCols) : 0;
-    this.jsQ = scheme === 'q8k' ? new Int8Array(rows * cols) : null;
-    this.scale = new Float64Array(scheme === 'q8k' ? (rows * cols) / Q8K_BLOCK : rows);
-    this.sums = new Int32Array(rows);
+    const perToken = scheme === 'per-token';
+    this.offset = perToken ? heap.alloc(rows * this.paddedCols) : 0;
+    this.scaleOffset = perToken ? heap.alloc(rows * 8) : 0;
+    this.sumsOffset = perToken ? heap.alloc(rows * 4) : 0;
+    this.jsQ = perToken ? null : new Int8Array(rows * cols);
+    this.q8kScale = perToken ? null : new Float64Array((rows * cols) / Q8K_BLOCK);
   }
   get q(): Int8Array {
     return this.heap.i8.subarray(this.offset, this.offset + this.rows * this.paddedCols);
   }
+  /** 'per-token': s per row; 'q8k': d per block. */
+  get scale(): Float64Array {
+    return this.q8kScale ?? this.heap.f64.subarray(this.scaleOffset >> 3, (this.scaleOffset >> 3) + this.rows);
+  }
+  get sums(): Int32Array {
+    return this.heap.i32.subarray(this.sumsOffset >> 2, (this.sumsOffset >> 2) + this.rows);
+  }
 }
 
-/** float64, because attention runs the reference kernel; sized per run by the engine, so it stays small. */
+/**
+ * float32 keys and values in the heap, [layers][capacity, kvDim] each, one block. Sized per generation by the
+ * engine; the block returns to the heap when the model releases the cache (or, failing that, when it is collected).
+ */
 export class WasmKvCache implements KvCacheBuffer {
-  readonly k: Float64Array[];
-  readonly v: Float64Array[];
-  constructor(readonly layers: number, readonly capacity: number, readonly kvDim: number) {
-    this.k = Array.from({ length: layers }, () => new Float64Array(capacity * kvDim));
-    this.v = Array.from({ length: layers }, () => new Float64Array(capacity * kvDim));
+  readonly offset: number;
+  readonly bytes: number;
+  constructor(heap: WasmHeap, readonly layers: number, readonly capacity: number, readonly kvDim: number) {
+    this.bytes = 2 * layers * capacity * kvDim * 4;
+    this.offset = heap.alloc(this.bytes);
+  }
+  /** Byte offset of layer `l`'s keys (which = 0) or values (which = 1). */
+  at(l: number, which: 0 | 1): number {
+    return this.offset + ((2 * l + which) * this.capacity * this.kvDim) * 4;
   }
 }
 
@@ -63,8 +82,9 @@ export interface WasmVector extends VectorHandle {
 }
 
 export interface WasmMatrix extends MatrixHandle {
-  /** Byte offset of the float32 [rows, cols] table in the heap. */
+  /** Byte offset of the [rows, cols] table in the heap, stored as `storage` (matrix-storage.ts). */
   readonly offset: number;
+  readonly storage: TableStorage;
 }
 
 function narrow<T>(op: string, what: string, b: unknown, cls: abstract new (...args: never[]) => T): T {

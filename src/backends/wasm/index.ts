@@ -7,10 +7,11 @@ import { InvalidOptionError, ShapeError } from '../../errors.js';
 import type { TernaryMatrix } from '../../model/weights.js';
 import type { Tensor } from '../../tensor.js';
 import type { Backend, BackendDescriptor, BackendInfo, BackendOptions } from '../backend.js';
-import type { ActivationBuffer, ActivationScheme, QuantizedBuffer } from '../ops.js';
-import { act, quantized, WasmActivations, WasmKvCache, WasmQuantized, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
+import type { ActivationBuffer, ActivationScheme, KvCacheBuffer, QuantizedBuffer } from '../ops.js';
+import { act, kvCache, quantized, WasmActivations, WasmKvCache, WasmQuantized, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
 import { WasmHeap } from './heap.js';
 import { interleaveTernary } from './layout.js';
+import { chooseTableStorage, encodeTable } from './matrix-storage.js';
 import { loadKernels, type KernelExports } from './module.js';
 import { withShapeChecks } from '../checks.js';
 import { createWasmOps } from './ops.js';
@@ -20,6 +21,8 @@ export class WasmBackend implements Backend {
   readonly name = 'wasm';
   readonly ops;
   private readonly heap: WasmHeap;
+  /** KV caches nobody released: their heap blocks are reclaimed when they are collected. */
+  private readonly unreleased = new FinalizationRegistry<{ offset: number; bytes: number }>((block) => this.heap.release(block.offset, block.bytes));
 
   private constructor(heap: WasmHeap, private readonly pool: KernelPool, private readonly features: readonly string[]) {
     this.heap = heap;
@@ -52,11 +55,15 @@ export class WasmBackend implements Backend {
     return { length: v.data.length, data: v.data };
   }
 
+  /** Stored as bfloat16 or half when that holds every value exactly (matrix-storage.ts), else float32. */
   uploadMatrix(m: Tensor<'f32'>): WasmMatrix {
     if (m.shape.length !== 2) throw new ShapeError('uploadMatrix', '[rows, cols]', `[${m.shape.join(', ')}]`);
-    const offset = this.heap.alloc(m.data.length * 4);
-    this.heap.f32.set(m.data, offset >> 2);
-    return { rows: m.shape[0], cols: m.shape[1], offset };
+    const storage = chooseTableStorage(m.data);
+    const n = m.data.length;
+    const offset = this.heap.alloc(n * (storage === 'f32' ? 4 : 2));
+    if (storage === 'f32') this.heap.f32.set(m.data, offset >> 2);
+    else encodeTable(m.data, storage, this.heap.u16.subarray(offset >> 1, (offset >> 1) + n));
+    return { rows: m.shape[0], cols: m.shape[1], offset, storage };
   }
 
   allocate(rows: number, cols: number): WasmActivations {
@@ -68,7 +75,14 @@ export class WasmBackend implements Backend {
   }
 
   allocateKvCache(layers: number, capacity: number, kvDim: number): WasmKvCache {
-    return new WasmKvCache(layers, capacity, kvDim);
+    const cache = new WasmKvCache(this.heap, layers, capacity, kvDim);
+    this.unreleased.register(cache, { offset: cache.offset, bytes: cache.bytes }, cache);
+    return cache;
+  }
+
+  releaseKvCache(c: KvCacheBuffer): void {
+    const cache = kvCache('releaseKvCache', c);
+    if (this.unreleased.unregister(cache)) this.heap.release(cache.offset, cache.bytes);
   }
 
   write(x: ActivationBuffer, data: ArrayLike<number>): void {

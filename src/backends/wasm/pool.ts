@@ -7,10 +7,11 @@
  */
 import type { KernelExports } from './module.js';
 
-const SLOT_INTS = 16; // per worker: [0] command seq, [1] done seq, [2] op, [3..10] args
-const OP_DOTS = 0;
-const OP_LM_HEAD = 1;
-const OP_EXIT = 2;
+const SLOT_INTS = 16; // per worker: [0] command seq, [1] done seq, [2] op, [3..15] args
+/** The kernels a worker runs, by op number; a share's range is always the last two arguments. */
+const SPLIT_KERNELS = ['ternary_dots_rows', 'lm_head_f32', 'lm_head_f16', 'lm_head_bf16', 'attention_heads'] as const;
+type SplitKernel = (typeof SPLIT_KERNELS)[number];
+const OP_EXIT = -1;
 /** Spins before sleeping: ~tens of microseconds, the length of a typical kernel share. */
 const SPIN = 20000;
 /**
@@ -24,6 +25,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { module, memory, control, index } = workerData;
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+const kernels = ${JSON.stringify(SPLIT_KERNELS)}.map((name) => k[name]);
 const c = new Int32Array(control, index * ${SLOT_INTS * 4}, ${SLOT_INTS});
 let seen = 0;
 for (;;) {
@@ -34,8 +36,7 @@ for (;;) {
   seen = Atomics.load(c, 0);
   const op = c[2];
   if (op === ${OP_EXIT}) break;
-  if (op === ${OP_DOTS}) k.ternary_dots_rows(c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
-  else k.lm_head(c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10]);
+  kernels[op](c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15]);
   Atomics.store(c, 1, seen);
   Atomics.notify(c, 1);
 }
@@ -71,37 +72,54 @@ export class KernelPool {
     return new KernelPool(local, workers, control);
   }
 
+  /** The calling thread's kernels, for work too small to split. */
+  get kernels(): KernelExports {
+    return this.local;
+  }
+
   get threads(): number {
     return this.workers.length + 1;
   }
 
   /** ternary_dots_rows over all `groups`, split by row groups. */
   dots(w: number, groups: number, kblocks: number, x: number, T: number, out: number): void {
-    this.split(OP_DOTS, groups, groups * kblocks * 256 * T, (g0, g1) => [w, groups, kblocks, x, T, out, g0, g1], (g0, g1) => this.local.ternary_dots_rows(w, groups, kblocks, x, T, out, g0, g1));
+    this.split('ternary_dots_rows', groups, groups * kblocks * 256 * T, () => [w, groups, kblocks, x, T, out]);
   }
 
-  /** lm_head over all `V` rows, split by vocabulary rows. */
-  lmHead(table: number, V: number, d: number, x: number, T: number, out: number): void {
-    this.split(OP_LM_HEAD, V, V * d * T, (v0, v1) => [table, V, d, x, T, out, v0, v1], (v0, v1) => this.local.lm_head(table, V, d, x, T, out, v0, v1));
+  /** lm_head over all `V` rows of a table stored as `storage`, split by vocabulary rows. */
+  lmHead(storage: 'f32' | 'f16' | 'bf16', table: number, V: number, d: number, x: number, T: number, out: number): void {
+    this.split(`lm_head_${storage}`, V, V * d * T, () => [table, V, d, x, T, out]);
   }
 
-  private split(op: number, n: number, macs: number, args: (a: number, b: number) => number[], runLocal: (a: number, b: number) => void): void {
+  /**
+   * attention_heads over all H query heads, split by heads; `scores` is a scratch of `scoreBytes` per thread
+   * (each share gets its own).
+   */
+  attention(q: number, kc: number, vc: number, out: number, T: number, startPos: number, H: number, Hkv: number, D: number, scores: number, scoreBytes: number): void {
+    const n = startPos + T;
+    this.split('attention_heads', H, T * H * n * D * 2, (share) => [q, kc, vc, out, T, startPos, H, Hkv, D, scores + share * scoreBytes]);
+  }
+
+  /** Runs `kernel(...args(share), from, to)` over [0, n) in shares, the first on this thread; `macs` sizes the work. */
+  private split(kernel: SplitKernel, n: number, macs: number, args: (share: number) => number[]): void {
+    const run = this.local[kernel] as (...a: number[]) => void;
     const shares = macs < MIN_SPLIT_MACS ? 1 : Math.min(this.threads, n);
     if (shares <= 1) {
-      runLocal(0, n);
+      run(...args(0), 0, n);
       return;
     }
     const bound = (i: number): number => Math.floor((n * i) / shares);
     const seq = ++this.seq;
     const c = this.control;
+    const op = SPLIT_KERNELS.indexOf(kernel);
     for (let i = 1; i < shares; i++) {
       const base = (i - 1) * SLOT_INTS;
       c[base + 2] = op;
-      c.set(args(bound(i), bound(i + 1)), base + 3);
+      c.set([...args(i), bound(i), bound(i + 1)], base + 3);
       Atomics.store(c, base, seq);
       Atomics.notify(c, base);
     }
-    runLocal(0, bound(1));
+    run(...args(0), 0, bound(1));
     for (let i = 1; i < shares; i++) {
       const done = (i - 1) * SLOT_INTS + 1;
       let spins = 0;
