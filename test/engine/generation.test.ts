@@ -131,6 +131,23 @@ describe('generation loop', () => {
     expect(model.forwardCalls).toBeLessThan(60);
   });
 
+  it('releases its KV cache exactly once however it ends: EOS, length, abort, early exit', async () => {
+    const endings: [string, ScriptedModel, (m: ScriptedModel) => Promise<unknown>][] = [
+      ['eos', new ScriptedModel(fakeConfig(), (pos) => (pos < 3 ? 2 : 1)), (m) => run(m, [0], {}).result],
+      ['length', new ScriptedModel(fakeConfig(), () => 2), (m) => run(m, [0], { maxTokens: 4 }).result],
+      ['abort', new ScriptedModel(fakeConfig(), () => 2), (m) => run(m, [0], { maxTokens: 50, signal: AbortSignal.abort() }).result],
+      ['early exit', new ScriptedModel(fakeConfig(), () => 2), async (m) => {
+        const s = run(m, [0], { maxTokens: 60 });
+        for await (const _ of s) break;
+        return s.result;
+      }],
+    ];
+    for (const [name, model, go] of endings) {
+      await go(model);
+      expect(model.caches.map((c) => c.releases), name).toEqual(model.caches.map(() => 1));
+    }
+  });
+
   it('reports usage figures', async () => {
     const model = new ScriptedModel(fakeConfig(), () => 2);
     const r = await run(model, [0, 2, 2], { maxTokens: 5 }).result;

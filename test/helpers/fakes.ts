@@ -15,7 +15,7 @@ export function fakeConfig(overrides: Partial<ModelConfig> = {}): ModelConfig {
   };
 }
 
-class FakeCache implements KvCache {
+export class FakeCache implements KvCache {
   length = 0;
   constructor(readonly capacity: number) {}
   releases = 0;
@@ -34,8 +34,12 @@ export class ScriptedModel implements Model {
   forwardCalls = 0;
   constructor(readonly config: ModelConfig, private readonly script: (position: number) => number) {}
 
+  /** Every cache handed out, so tests can check that each was released. */
+  readonly caches: FakeCache[] = [];
   createCache(capacity = this.config.contextLength): KvCache {
-    return new FakeCache(capacity);
+    const c = new FakeCache(capacity);
+    this.caches.push(c);
+    return c;
   }
 
   async forward(tokenIds: Int32Array, cache: KvCache, options: { logits?: 'last' | 'all' } = {}): Promise<Logits> {

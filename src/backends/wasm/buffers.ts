@@ -78,7 +78,8 @@ export interface WasmTernary extends TernaryHandle {
 }
 
 export interface WasmVector extends VectorHandle {
-  readonly data: Float32Array;
+  /** Byte offset of the float32 values in the heap. */
+  readonly offset: number;
 }
 
 export interface WasmMatrix extends MatrixHandle {

@@ -52,7 +52,9 @@ export class WasmBackend implements Backend {
   }
 
   uploadVector(v: Tensor<'f32'>): WasmVector {
-    return { length: v.data.length, data: v.data };
+    const offset = this.heap.alloc(v.data.length * 4);
+    this.heap.f32.set(v.data, offset >> 2);
+    return { length: v.data.length, offset };
   }
 
   /** Stored as bfloat16 or half when that holds every value exactly (matrix-storage.ts), else float32. */

@@ -1,8 +1,8 @@
 /**
  * The wasm op table. The products and attention run in the WASM SIMD kernels over the shared heap, split across
  * threads; per-token quantisation runs in a kernel that decides every rounding in float64 as the reference does,
- * so int8 activations and integer sums are identical to it. Norms, RoPE, the gated activation and the residual
- * add are short loops over the float32 views, computed in float64 and stored as float32 (no copies). The Q8_K and
+ * so int8 activations and integer sums are identical to it. Norms, the gated activation and the residual add are
+ * kernels too (elementwise-wat.ts); RoPE is a loop over the float32 view with cached angles. The Q8_K and
  * unquantised ternary paths (numerics 'llamacpp' only) stay in plain JS.
  */
 import { quantizeQ8K, Q8K_BLOCK } from '../../kernels/reference/quantize-q8k.js';
@@ -42,11 +42,9 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
     }
   };
 
-  const gated = (op: string, a: GatedArgs, f: (g: number) => number): void => {
-    const out = act(op, a.out).data;
-    const gate = act(op, a.gate).data;
-    const up = act(op, a.up).data;
-    for (let i = 0; i < out.length; i++) out[i] = f(gate[i]) * up[i];
+  const gated = (op: 'silu_mul' | 'relu_sq_mul', a: GatedArgs, cost: number): void => {
+    const out = act(op, a.out);
+    k.elementwise(op, out.offset, act(op, a.gate).offset, act(op, a.up).offset, out.rows * out.cols, cost);
   };
 
   return {
@@ -57,18 +55,11 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
     },
 
     rmsnorm(a) {
-      const out = act('rmsnorm', a.out).data;
+      const out = act('rmsnorm', a.out);
       const x = act('rmsnorm', a.x);
-      const xs = x.data;
-      const w = (a.weight as WasmVector).data;
-      const K = x.cols;
-      for (let t = 0; t < x.rows; t++) {
-        const row = t * K;
-        let ss = 0;
-        for (let i = 0; i < K; i++) ss += xs[row + i] * xs[row + i];
-        const rms = Math.sqrt(ss / K + a.eps);
-        for (let i = 0; i < K; i++) out[row + i] = (xs[row + i] / rms) * w[i];
-      }
+      const params = scratch('params', 8);
+      heap.f64[params >> 3] = a.eps;
+      k.rmsnorm(x.offset, (a.weight as WasmVector).offset, out.offset, x.rows, x.cols, params);
     },
 
     quantizeActivations(a) {
@@ -140,14 +131,13 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       k.attention(q.offset, kc, vc, out.offset, T, a.startPos, a.numHeads, a.numKvHeads, a.headDim, scores, scoreBytes);
     },
 
-    reluSqMul: (a) => gated('reluSqMul', a, (g) => Math.max(g, 0) ** 2),
-    siluMul: (a) => gated('siluMul', a, (g) => g / (1 + Math.exp(-g))),
+    // Costs per element in multiply-adds, for the decision to split: silu's exp is a dozen vector operations.
+    reluSqMul: (a) => gated('relu_sq_mul', a, 2),
+    siluMul: (a) => gated('silu_mul', a, 16),
 
     add(a) {
-      const out = act('add', a.out).data;
-      const x = act('add', a.a).data;
-      const y = act('add', a.b).data;
-      for (let i = 0; i < out.length; i++) out[i] = x[i] + y[i];
+      const out = act('add', a.out);
+      k.elementwise('add', out.offset, act('add', a.a).offset, act('add', a.b).offset, out.rows * out.cols, 1);
     },
 
     lmHead(a) {

@@ -9,7 +9,7 @@ import type { KernelExports } from './module.js';
 
 const SLOT_INTS = 16; // per worker: [0] command seq, [1] done seq, [2] op, [3..15] args
 /** The kernels a worker runs, by op number; a share's range is always the last two arguments. */
-const SPLIT_KERNELS = ['ternary_dots_rows', 'lm_head_f32', 'lm_head_f16', 'lm_head_bf16', 'attention_heads'] as const;
+const SPLIT_KERNELS = ['ternary_dots_rows', 'lm_head_f32', 'lm_head_f16', 'lm_head_bf16', 'attention_heads', 'rmsnorm_rows', 'silu_mul', 'relu_sq_mul', 'add'] as const;
 type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const OP_EXIT = -1;
 /** Spins before sleeping: ~tens of microseconds, the length of a typical kernel share. */
@@ -98,6 +98,16 @@ export class KernelPool {
   attention(q: number, kc: number, vc: number, out: number, T: number, startPos: number, H: number, Hkv: number, D: number, scores: number, scoreBytes: number): void {
     const n = startPos + T;
     this.split('attention_heads', H, T * H * n * D * 2, (share) => [q, kc, vc, out, T, startPos, H, Hkv, D, scores + share * scoreBytes]);
+  }
+
+  /** rmsnorm_rows over `rows` rows of width K; `params` holds eps as a float64. */
+  rmsnorm(x: number, w: number, out: number, rows: number, K: number, params: number): void {
+    this.split('rmsnorm_rows', rows, rows * K * 4, () => [x, w, out, K, params]);
+  }
+
+  /** An elementwise kernel over n elements; `cost` weighs one element against a multiply-add. */
+  elementwise(kernel: 'silu_mul' | 'relu_sq_mul' | 'add', out: number, a: number, b: number, n: number, cost: number): void {
+    this.split(kernel, n, n * cost, () => [out, a, b]);
   }
 
   /** Runs `kernel(...args(share), from, to)` over [0, n) in shares, the first on this thread; `macs` sizes the work. */

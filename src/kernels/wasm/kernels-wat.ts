@@ -13,9 +13,11 @@
  * - ternary_dots_rows(w, groups, kblocks, x, T, out, g0, g1): ternary-wat.ts;
  * - lm_head_f32 / lm_head_f16 / lm_head_bf16(table, V, d, x, T, out, v0, v1): lm-head-wat.ts;
  * - attention_heads(q, kc, vc, out, T, startPos, H, Hkv, D, scores, h0, h1): attention-wat.ts;
- * - quantize_rows(x, T, K, q, paddedK, scales, sums): quantize-wat.ts.
+ * - quantize_rows(x, T, K, q, paddedK, scales, sums): quantize-wat.ts;
+ * - rmsnorm_rows, silu_mul, relu_sq_mul, add: elementwise-wat.ts.
  */
 import { ATTENTION_WAT } from './attention-wat.js';
+import { ELEMENTWISE_WAT } from './elementwise-wat.js';
 import { lmHeadWat, TABLE_STORAGES } from './lm-head-wat.js';
 import { QUANTIZE_WAT } from './quantize-wat.js';
 import { ternaryDotsWat } from './ternary-wat.js';
@@ -28,5 +30,6 @@ export function kernelsWat(relaxed: boolean): string {
   ${TABLE_STORAGES.map(lmHeadWat).join('\n')}
   ${ATTENTION_WAT}
   ${QUANTIZE_WAT}
+  ${ELEMENTWISE_WAT}
 )`;
 }
