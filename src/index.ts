@@ -12,11 +12,12 @@ export { Rng } from './random.js';
 
 export type { Model, KvCache, Logits, ForwardOptions, ForwardObserver, TraceName } from './model/model.js';
 export type { ModelConfig, FfnActivation } from './model/config.js';
-export type { ModelWeights, LayerWeights, TernaryMatrix } from './model/weights.js';
+export type { ModelWeights, LayerWeights, TernaryMatrix, FloatTable, WeightSource } from './model/weights.js';
+export { weightSource, readAllWeights } from './model/weights.js';
 export { BitNetModel } from './model/bitnet.js';
-export { loadCheckpoint, isGguf, type Checkpoint } from './model/load.js';
-export { loadHfFolder } from './model/load-hf.js';
-export { loadGguf } from './model/load-gguf.js';
+export { loadCheckpoint, openCheckpoint, isGguf, type Checkpoint, type OpenCheckpoint } from './model/load.js';
+export { loadHfFolder, openHfFolder } from './model/load-hf.js';
+export { loadGguf, openGguf } from './model/load-gguf.js';
 export { NUMERICS_PROFILES, type NumericsProfile, type ActivationMode } from './model/numerics.js';
 
 export { convertHfToGguf, GGUF_TERNARY_TYPES, type GgufTernaryType, type ConvertResult } from './convert/hf-to-gguf.js';

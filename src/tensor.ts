@@ -5,11 +5,14 @@
  */
 import { ShapeError } from './errors.js';
 
-export type DType = 'f64' | 'f32' | 'i32' | 'i8' | 'u8';
+/** 'f16' and 'bf16' hold the raw 16-bit patterns (IEEE half, bfloat16) as a file stores them. */
+export type DType = 'f64' | 'f32' | 'f16' | 'bf16' | 'i32' | 'i8' | 'u8';
 
 export interface DTypeArrays {
   f64: Float64Array;
   f32: Float32Array;
+  f16: Uint16Array;
+  bf16: Uint16Array;
   i32: Int32Array;
   i8: Int8Array;
   u8: Uint8Array;
@@ -24,6 +27,8 @@ export interface Tensor<D extends DType = DType> {
 const CONSTRUCTORS = {
   f64: Float64Array,
   f32: Float32Array,
+  f16: Uint16Array,
+  bf16: Uint16Array,
   i32: Int32Array,
   i8: Int8Array,
   u8: Uint8Array,

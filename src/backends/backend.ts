@@ -2,7 +2,7 @@
  * The Backend interface: uploads typed weights once, owns every buffer, runs the ops of ops.ts. Nothing above
  * this boundary knows which backend runs; nothing below it knows about the engine.
  */
-import type { TernaryMatrix } from '../model/weights.js';
+import type { FloatTable, TernaryMatrix } from '../model/weights.js';
 import type { Tensor } from '../tensor.js';
 import type {
   ActivationBuffer,
@@ -53,7 +53,8 @@ export interface Backend {
   /** Weights are uploaded once; a backend may repack them into its own layout here. */
   uploadTernary(w: TernaryMatrix): TernaryHandle;
   uploadVector(v: Tensor<'f32'>): VectorHandle;
-  uploadMatrix(m: Tensor<'f32'>): MatrixHandle;
+  /** An embedding / lm_head table, float32 or the file's 16-bit values; the backend chooses how to keep it. */
+  uploadMatrix(m: FloatTable): MatrixHandle;
   allocate(rows: number, cols: number): ActivationBuffer;
   allocateQuantized(rows: number, cols: number, scheme?: ActivationScheme): QuantizedBuffer;
   allocateKvCache(layers: number, capacity: number, kvDim: number): KvCacheBuffer;

@@ -7,7 +7,7 @@ import type { BackendInfo } from '../backends/backend.js';
 import { createBackend } from '../backends/registry.js';
 import { BitNetModel } from '../model/bitnet.js';
 import type { ModelConfig } from '../model/config.js';
-import { loadCheckpoint } from '../model/load.js';
+import { openCheckpoint } from '../model/load.js';
 import type { Logits, Model } from '../model/model.js';
 import { ContextLengthError } from '../errors.js';
 import type { NumericsProfile } from '../model/numerics.js';
@@ -60,8 +60,13 @@ export class InferenceEngine {
     // The backend first: an unknown or unavailable one fails before any file is read.
     const backend = await createBackend(options.backend ?? 'auto', { threads: options.threads });
     try {
-      const checkpoint = loadCheckpoint(source);
-      const model = new BitNetModel(checkpoint.config, checkpoint.weights, backend, { numerics: options.numerics });
+      const checkpoint = openCheckpoint(source);
+      let model: BitNetModel;
+      try {
+        model = new BitNetModel(checkpoint.config, checkpoint.weights, backend, { numerics: options.numerics });
+      } finally {
+        checkpoint.close();
+      }
       const eos = [...checkpoint.config.eosTokenIds];
       if (checkpoint.format === 'gguf') {
         const tokenizer = await loadGgufTokenizer(checkpoint.metadata);

@@ -74,3 +74,13 @@ export function decodeF32(bytes: Uint8Array): Float32Array {
   new Uint8Array(out.buffer).set(bytes.subarray(0, out.length * 4));
   return out;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+/** Little-endian 16-bit values (raw F16 / BF16 bits) as an aligned Uint16Array copy. */
+export function copyU16LE(bytes: Uint8Array): Uint16Array {
+  const out = new Uint16Array(bytes.length >> 1);
+  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes.subarray(0, out.length * 2));
+  else for (let i = 0; i < out.length; i++) out[i] = bytes[2 * i] | (bytes[2 * i + 1] << 8);
+  return out;
+}

@@ -10,7 +10,7 @@ import { ContextLengthError, InvalidOptionError } from '../errors.js';
 import type { ModelConfig } from './config.js';
 import type { ForwardObserver, ForwardOptions, KvCache, Logits, Model, TraceName } from './model.js';
 import { activationMode, NUMERICS_PROFILES, type ActivationMode, type NumericsProfile } from './numerics.js';
-import type { ModelWeights, TernaryMatrix } from './weights.js';
+import { weightSource, type ModelWeights, type TernaryStorage, type WeightSource } from './weights.js';
 
 /** Quantised forms of one activation width: per-token always, Q8_K when some weight of that width needs it. */
 interface Quantized {
@@ -70,7 +70,8 @@ export class BitNetModel implements Model {
   /** Forward passes share RunState buffers, so concurrent callers are served one pass at a time. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(config: ModelConfig, weights: ModelWeights, backend: Backend, options: BitNetModelOptions = {}) {
+  /** `weights` in memory or read on demand (openCheckpoint); either way each piece is uploaded as it is read. */
+  constructor(config: ModelConfig, weights: ModelWeights | WeightSource, backend: Backend, options: BitNetModelOptions = {}) {
     const numerics = options.numerics ?? 'hf';
     if (!NUMERICS_PROFILES.includes(numerics)) throw new InvalidOptionError('numerics', `must be one of ${NUMERICS_PROFILES.join(', ')}, got '${numerics}'`);
     this.config = config;
@@ -78,14 +79,15 @@ export class BitNetModel implements Model {
     this.backend = backend;
     this.backendName = backend.name;
     this.backendInfo = backend.info();
-    this.w = uploadWeights(backend, weights);
-    const host: readonly (keyof typeof weights.layers[number])[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
-    weights.layers.forEach((l, i) => {
-      for (const name of host) {
-        const m = l[name] as TernaryMatrix;
-        const mode = activationMode(m.storage, numerics);
-        if (mode === 'q8k' && m.cols % Q8K_BLOCK !== 0) throw new InvalidOptionError('numerics', `Q8_K needs input widths that are multiples of ${Q8K_BLOCK}; layer ${i} ${name} has ${m.cols}`);
-        this.modes.set(this.w.layers[i][name as 'q'], mode);
+    const uploaded = uploadWeights(backend, 'layer' in weights ? weights : weightSource(weights));
+    this.w = uploaded.device;
+    const projections = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+    this.w.layers.forEach((l, i) => {
+      for (const name of projections) {
+        const h = l[name];
+        const mode = activationMode(uploaded.storage.get(h) as TernaryStorage, numerics);
+        if (mode === 'q8k' && h.cols % Q8K_BLOCK !== 0) throw new InvalidOptionError('numerics', `Q8_K needs input widths that are multiples of ${Q8K_BLOCK}; layer ${i} ${name} has ${h.cols}`);
+        this.modes.set(h, mode);
       }
     });
     this.needsQ8K = [...this.modes.values()].includes('q8k');

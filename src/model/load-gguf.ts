@@ -5,18 +5,18 @@
  * scale is refused, never approximated. Embeddings may be F32, F16, BF16, Q8_0 or Q6_K.
  */
 import { FormatError } from '../errors.js';
-import { decodeBf16, decodeF16, decodeF32 } from '../formats/float16.js';
+import { copyU16LE, decodeBf16, decodeF16, decodeF32 } from '../formats/float16.js';
 import { decodeI2S } from '../formats/codecs/i2-s.js';
 import { decodeQ6K } from '../formats/codecs/q6-k.js';
 import { decodeQ8_0 } from '../formats/codecs/q8-0.js';
 import { decodeTq1_0 } from '../formats/codecs/tq1-0.js';
-import { decodeTq2_0 } from '../formats/codecs/tq2-0.js';
+import { tq2_0ToTernaryRows } from '../formats/codecs/tq2-0.js';
 import type { GgufMetadata } from '../formats/gguf/metadata.js';
 import { GgufFile, type GgufTensorInfo } from '../formats/gguf/reader.js';
 import { packTernaryRows } from '../formats/ternary-rows.js';
 import { fromArray, type Tensor } from '../tensor.js';
 import { configFromGguf, type ModelConfig } from './config.js';
-import type { LayerWeights, ModelWeights, TernaryMatrix, TernaryStorage } from './weights.js';
+import { readAllWeights, type FloatTable, type LayerWeights, type ModelWeights, type TernaryMatrix, type TernaryStorage, type WeightSource } from './weights.js';
 
 export interface GgufCheckpoint {
   readonly path: string;
@@ -24,6 +24,12 @@ export interface GgufCheckpoint {
   readonly weights: ModelWeights;
   /** The file's metadata, for the tokenizer and chat template (tokenizer.ggml.*, tokenizer.chat_template). */
   readonly metadata: GgufMetadata;
+}
+
+/** An open GGUF whose weights are read on demand; close it when done. */
+export interface OpenGguf extends Omit<GgufCheckpoint, 'weights'> {
+  readonly weights: WeightSource;
+  close(): void;
 }
 
 /** Tensor types per role (formats §1.3). */
@@ -57,13 +63,27 @@ function floatTensor(f: GgufFile, name: string, shape: number[]): Tensor<'f32'> 
   return fromArray('f32', shape, floatValues(f, t));
 }
 
+/** An embedding / lm_head table: F16 and BF16 as their raw bits (half the memory of float32), others decoded. */
+function floatTable(f: GgufFile, name: string, shape: number[]): FloatTable {
+  const t = f.tensor(name);
+  expectDims(f, t, [...shape].reverse());
+  if (t.typeName === 'F16') return fromArray('f16', shape, copyU16LE(f.readTensorBytes(name)));
+  if (t.typeName === 'BF16') return fromArray('bf16', shape, copyU16LE(f.readTensorBytes(name)));
+  return fromArray('f32', shape, floatValues(f, t));
+}
+
+/** Which blocks of `blockElems` ternary values hold a non-zero one. */
+function nonzeroBlocks(ternary: Int8Array, blockElems: number): Uint8Array {
+  const out = new Uint8Array(ternary.length / blockElems);
+  for (let i = 0; i < ternary.length; i++) if (ternary[i] !== 0) out[Math.floor(i / blockElems)] = 1;
+  return out;
+}
+
 /** The one scale shared by every block that holds a non-zero weight; FormatError if blocks disagree. */
-function sharedScale(f: GgufFile, t: GgufTensorInfo, ternary: Int8Array, blockScales: Float32Array, blockElems: number): number {
+function sharedScale(f: GgufFile, t: GgufTensorInfo, blockNonzero: Uint8Array, blockScales: Float32Array): number {
   let scale: number | null = null;
   for (let b = 0; b < blockScales.length; b++) {
-    let nonzero = false;
-    for (let i = b * blockElems; i < (b + 1) * blockElems && !nonzero; i++) nonzero = ternary[i] !== 0;
-    if (!nonzero) continue;
+    if (blockNonzero[b] === 0) continue;
     if (scale === null) scale = blockScales[b];
     else if (blockScales[b] !== scale) {
       throw new FormatError(f.path, `block ${b} has scale ${blockScales[b]} but earlier blocks ${scale}: not ternary × one scale, so not a BitNet weight`, { field: t.name, offset: t.offset });
@@ -97,13 +117,19 @@ function ternaryTensor(f: GgufFile, prefix: string, rows: number, cols: number):
   if (storage === undefined) {
     throw new FormatError(f.path, `a BitNet projection must be TQ1_0, TQ2_0, I2_S or F32/F16/BF16 holding ternary values, found ${t.typeName}`, { field: name, offset: t.offset });
   }
-  let ternary: Int8Array;
+  let ternary: Int8Array | null = null;
+  let packed: Uint8Array | null = null;
   let scale: number;
-  if (storage === 'tq1_0' || storage === 'tq2_0') {
-    const decoded = (storage === 'tq1_0' ? decodeTq1_0 : decodeTq2_0)(f.readTensorBytes(name), rows, cols);
-    if ('badCode' in decoded && decoded.badCode >= 0) throw new FormatError(f.path, `element ${decoded.badCode} has code 3, not a ternary value`, { field: name, offset: t.offset });
+  if (storage === 'tq2_0') {
+    // Straight into the row layout (most of a large model's load time otherwise goes to unpacking and repacking).
+    const rowsForm = tq2_0ToTernaryRows(f.readTensorBytes(name), rows, cols);
+    if (rowsForm.badCode >= 0) throw new FormatError(f.path, `element ${rowsForm.badCode} has code 3, not a ternary value`, { field: name, offset: t.offset });
+    packed = rowsForm.packed;
+    scale = sharedScale(f, t, rowsForm.blockNonzero, rowsForm.blockScales);
+  } else if (storage === 'tq1_0') {
+    const decoded = decodeTq1_0(f.readTensorBytes(name), rows, cols);
     ternary = decoded.ternary;
-    scale = sharedScale(f, t, ternary, decoded.blockScales, 256);
+    scale = sharedScale(f, t, nonzeroBlocks(ternary, 256), decoded.blockScales);
   } else if (storage === 'i2_s') {
     const decoded = decodeI2S(f.readTensorBytes(name), rows, cols);
     if (decoded.badCode >= 0) throw new FormatError(f.path, `element ${decoded.badCode} has code 3, not a ternary value`, { field: name, offset: t.offset });
@@ -120,7 +146,7 @@ function ternaryTensor(f: GgufFile, prefix: string, rows: number, cols: number):
     scale *= s[0];
   }
   if (!Number.isFinite(scale) || scale === 0) throw new FormatError(f.path, `scale ${scale} is not finite and non-zero`, { field: name, offset: t.offset });
-  return { rows, cols, packed: packTernaryRows(ternary, rows, cols), scale, storage };
+  return { rows, cols, packed: packed ?? packTernaryRows(ternary as Int8Array, rows, cols), scale, storage };
 }
 
 function layer(f: GgufFile, c: ModelConfig, i: number): LayerWeights {
@@ -144,8 +170,11 @@ function layer(f: GgufFile, c: ModelConfig, i: number): LayerWeights {
   };
 }
 
-/** Loads `path`; FormatError / ConfigError name the file and the key or tensor; the file is closed either way. */
-export function loadGguf(path: string): GgufCheckpoint {
+/**
+ * Opens `path` and reads its metadata and config; tensors are read when the returned source asks for them.
+ * FormatError / ConfigError name the file and the key or tensor; on an error here the file is closed.
+ */
+export function openGguf(path: string): OpenGguf {
   const f = GgufFile.open(path);
   try {
     const meta = f.metadata;
@@ -154,12 +183,27 @@ export function loadGguf(path: string): GgufCheckpoint {
     // llama.cpp stores no output.weight for `bitnet`: the lm_head is token_embd (formats §8).
     const tied = !f.tensors.has('output.weight');
     const config = configFromGguf(meta, embd.dims[1], tied);
-    const tokenEmbedding = floatTensor(f, 'token_embd.weight', [config.vocabSize, config.hiddenSize]);
-    const layers = Array.from({ length: config.numLayers }, (_, i) => layer(f, config, i));
-    const outputNorm = floatTensor(f, 'output_norm.weight', [config.hiddenSize]);
-    const lmHead = tied ? null : floatTensor(f, 'output.weight', [config.vocabSize, config.hiddenSize]);
-    return { path, config, weights: { tokenEmbedding, layers, outputNorm, lmHead }, metadata: meta };
-  } finally {
+    const table = [config.vocabSize, config.hiddenSize];
+    const weights: WeightSource = {
+      numLayers: config.numLayers,
+      tokenEmbedding: () => floatTable(f, 'token_embd.weight', table),
+      layer: (i) => layer(f, config, i),
+      outputNorm: () => floatTensor(f, 'output_norm.weight', [config.hiddenSize]),
+      lmHead: () => (tied ? null : floatTable(f, 'output.weight', table)),
+    };
+    return { path, config, metadata: meta, weights, close: () => f.close() };
+  } catch (err) {
     f.close();
+    throw err;
+  }
+}
+
+/** Loads `path` whole; FormatError / ConfigError name the file and the key or tensor; the file is closed either way. */
+export function loadGguf(path: string): GgufCheckpoint {
+  const g = openGguf(path);
+  try {
+    return { path, config: g.config, metadata: g.metadata, weights: readAllWeights(g.weights) };
+  } finally {
+    g.close();
   }
 }

@@ -7,13 +7,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError } from '../errors.js';
+import { copyU16LE } from '../formats/float16.js';
 import { unpackHfTernary } from '../formats/hf-packing.js';
 import { readJsonFile } from '../formats/json-file.js';
 import { SafetensorsFile } from '../formats/safetensors.js';
 import { packTernaryRows } from '../formats/ternary-rows.js';
 import { fromArray, type Tensor } from '../tensor.js';
 import { configFromHf, type ModelConfig, type WeightScaleMode } from './config.js';
-import type { LayerWeights, ModelWeights, TernaryMatrix } from './weights.js';
+import { readAllWeights, type FloatTable, type LayerWeights, type ModelWeights, type TernaryMatrix, type WeightSource } from './weights.js';
 
 export interface HfCheckpoint {
   readonly dir: string;
@@ -21,6 +22,12 @@ export interface HfCheckpoint {
   readonly weights: ModelWeights;
   /** generation_config.json as written (null when absent); the engine reads its sampling defaults. */
   readonly generationConfig: Record<string, unknown> | null;
+}
+
+/** An open HF folder whose weights are read on demand; close it when done. */
+export interface OpenHfFolder extends Omit<HfCheckpoint, 'weights'> {
+  readonly weights: WeightSource;
+  close(): void;
 }
 
 /** Tensor lookup across one model.safetensors or the shards named by model.safetensors.index.json. */
@@ -81,12 +88,25 @@ class TensorSource {
   }
 }
 
-function floatTensor(src: TensorSource, name: string, shape: number[]): Tensor<'f32'> {
+/** The file holding tensor `name`, after checking that the tensor has the config's shape. */
+function shapedFile(src: TensorSource, name: string, shape: number[]): SafetensorsFile {
   const f = src.file(name);
   const info = f.info(name);
   if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
     throw new FormatError(f.path, `shape [${info.shape.join(', ')}] does not match the config's [${shape.join(', ')}]`, { field: name });
   }
+  return f;
+}
+
+function floatTensor(src: TensorSource, name: string, shape: number[]): Tensor<'f32'> {
+  return fromArray('f32', shape, shapedFile(src, name, shape).readFloat32(name));
+}
+
+/** An embedding / lm_head table: BF16 and F16 as their raw bits (half the memory of float32), F32 as it is. */
+function floatTable(src: TensorSource, name: string, shape: number[]): FloatTable {
+  const f = shapedFile(src, name, shape);
+  const { dtype } = f.info(name);
+  if (dtype === 'BF16' || dtype === 'F16') return fromArray(dtype === 'BF16' ? 'bf16' : 'f16', shape, copyU16LE(f.readBytes(name)));
   return fromArray('f32', shape, f.readFloat32(name));
 }
 
@@ -134,8 +154,11 @@ function layer(src: TensorSource, c: ModelConfig, i: number, mode: WeightScaleMo
   };
 }
 
-/** Loads `dir`; throws FormatError / ConfigError naming the file and field, and leaves no file open. */
-export function loadHfFolder(dir: string): HfCheckpoint {
+/**
+ * Opens `dir`: reads config.json and generation_config.json and opens the safetensors; tensors are read when the
+ * returned source asks for them. Throws FormatError / ConfigError naming the file and field (leaving no file open).
+ */
+export function openHfFolder(dir: string): OpenHfFolder {
   const configPath = join(dir, 'config.json');
   const { model: config, weightScaleMode } = configFromHf(readJsonFile(configPath), configPath);
   const genPath = join(dir, 'generation_config.json');
@@ -143,15 +166,25 @@ export function loadHfFolder(dir: string): HfCheckpoint {
   if (gen !== null && (typeof gen !== 'object' || Array.isArray(gen))) throw new FormatError(genPath, 'must be a JSON object');
 
   const src = new TensorSource(dir);
-  try {
-    const c = config;
-    const tokenEmbedding = floatTensor(src, 'model.embed_tokens.weight', [c.vocabSize, c.hiddenSize]);
-    const layers = Array.from({ length: c.numLayers }, (_, i) => layer(src, c, i, weightScaleMode));
-    const outputNorm = floatTensor(src, 'model.norm.weight', [c.hiddenSize]);
+  const c = config;
+  const table = [c.vocabSize, c.hiddenSize];
+  const weights: WeightSource = {
+    numLayers: c.numLayers,
+    tokenEmbedding: () => floatTable(src, 'model.embed_tokens.weight', table),
+    layer: (i) => layer(src, c, i, weightScaleMode),
+    outputNorm: () => floatTensor(src, 'model.norm.weight', [c.hiddenSize]),
     // Tied embeddings are resolved here and only here: lmHead null means "use tokenEmbedding".
-    const lmHead = c.tieWordEmbeddings ? null : floatTensor(src, 'lm_head.weight', [c.vocabSize, c.hiddenSize]);
-    return { dir, config, weights: { tokenEmbedding, layers, outputNorm, lmHead }, generationConfig: gen as Record<string, unknown> | null };
+    lmHead: () => (c.tieWordEmbeddings ? null : floatTable(src, 'lm_head.weight', table)),
+  };
+  return { dir, config, weights, generationConfig: gen as Record<string, unknown> | null, close: () => src.close() };
+}
+
+/** Loads `dir` whole; throws FormatError / ConfigError naming the file and field, and leaves no file open. */
+export function loadHfFolder(dir: string): HfCheckpoint {
+  const h = openHfFolder(dir);
+  try {
+    return { dir, config: h.config, weights: readAllWeights(h.weights), generationConfig: h.generationConfig };
   } finally {
-    src.close();
+    h.close();
   }
 }

@@ -3,7 +3,7 @@
  * Weights stay in the loader's arrays (no copy).
  */
 import { ShapeError } from '../../errors.js';
-import type { TernaryMatrix } from '../../model/weights.js';
+import { tableToF32, type FloatTable, type TernaryMatrix } from '../../model/weights.js';
 import type { Tensor } from '../../tensor.js';
 import type { Backend, BackendDescriptor, BackendInfo } from '../backend.js';
 import type { ActivationBuffer, ActivationScheme, QuantizedBuffer } from '../ops.js';
@@ -27,9 +27,10 @@ export class ReferenceBackend implements Backend {
     return { length: v.data.length, data: v.data };
   }
 
-  uploadMatrix(m: Tensor<'f32'>): RefMatrix {
+  /** Kept as float32 (16-bit tables widened exactly). */
+  uploadMatrix(m: FloatTable): RefMatrix {
     if (m.shape.length !== 2) throw new ShapeError('uploadMatrix', '[rows, cols]', `[${m.shape.join(', ')}]`);
-    return { rows: m.shape[0], cols: m.shape[1], data: m.data };
+    return { rows: m.shape[0], cols: m.shape[1], data: tableToF32(m).data };
   }
 
   allocate(rows: number, cols: number): RefActivations {

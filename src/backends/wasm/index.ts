@@ -4,14 +4,14 @@
  * Preferred over `reference` on CPU when WebAssembly SIMD and SharedArrayBuffer are available.
  */
 import { InvalidOptionError, ShapeError } from '../../errors.js';
-import type { TernaryMatrix } from '../../model/weights.js';
+import { tableToF32, type FloatTable, type TernaryMatrix } from '../../model/weights.js';
 import type { Tensor } from '../../tensor.js';
 import type { Backend, BackendDescriptor, BackendInfo, BackendOptions } from '../backend.js';
 import type { ActivationBuffer, ActivationScheme, KvCacheBuffer, QuantizedBuffer } from '../ops.js';
 import { act, kvCache, quantized, WasmActivations, WasmKvCache, WasmQuantized, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
 import { WasmHeap } from './heap.js';
-import { interleaveTernary } from './layout.js';
-import { chooseTableStorage, encodeTable } from './matrix-storage.js';
+import { interleavedShape, interleaveTernary } from './layout.js';
+import { allFiniteF16, chooseTableStorage, encodeTable } from './matrix-storage.js';
 import { loadKernels, type KernelExports } from './module.js';
 import { withShapeChecks } from '../checks.js';
 import { createWasmOps } from './ops.js';
@@ -45,9 +45,9 @@ export class WasmBackend implements Backend {
   }
 
   uploadTernary(w: TernaryMatrix): WasmTernary {
-    const { groups, kblocks, bytes } = interleaveTernary(w);
-    const offset = this.heap.alloc(bytes.length);
-    this.heap.u8.set(bytes, offset);
+    const { groups, kblocks } = interleavedShape(w);
+    const offset = this.heap.alloc(groups * kblocks * 64);
+    interleaveTernary(w, this.heap.u8.subarray(offset, offset + groups * kblocks * 64));
     return { rows: w.rows, cols: w.cols, groups, kblocks, offset, scale: w.scale };
   }
 
@@ -57,15 +57,25 @@ export class WasmBackend implements Backend {
     return { length: v.data.length, offset };
   }
 
-  /** Stored as bfloat16 or half when that holds every value exactly (matrix-storage.ts), else float32. */
-  uploadMatrix(m: Tensor<'f32'>): WasmMatrix {
+  /**
+   * 16-bit tables stay 16-bit; a float32 table is stored as bfloat16 or half when that holds every value exactly
+   * (matrix-storage.ts), else as float32. Halves that are infinite or NaN are widened (the kernel does not).
+   */
+  uploadMatrix(m: FloatTable): WasmMatrix {
     if (m.shape.length !== 2) throw new ShapeError('uploadMatrix', '[rows, cols]', `[${m.shape.join(', ')}]`);
-    const storage = chooseTableStorage(m.data);
     const n = m.data.length;
+    const [rows, cols] = m.shape;
+    if (m.dtype === 'bf16' || (m.dtype === 'f16' && allFiniteF16(m.data))) {
+      const offset = this.heap.alloc(n * 2);
+      this.heap.u16.set(m.data, offset >> 1);
+      return { rows, cols, offset, storage: m.dtype };
+    }
+    const f32 = tableToF32(m).data;
+    const storage = chooseTableStorage(f32);
     const offset = this.heap.alloc(n * (storage === 'f32' ? 4 : 2));
-    if (storage === 'f32') this.heap.f32.set(m.data, offset >> 2);
-    else encodeTable(m.data, storage, this.heap.u16.subarray(offset >> 1, (offset >> 1) + n));
-    return { rows: m.shape[0], cols: m.shape[1], offset, storage };
+    if (storage === 'f32') this.heap.f32.set(f32, offset >> 2);
+    else encodeTable(f32, storage, this.heap.u16.subarray(offset >> 1, (offset >> 1) + n));
+    return { rows, cols, offset, storage };
   }
 
   allocate(rows: number, cols: number): WasmActivations {

@@ -13,10 +13,16 @@ export interface InterleavedTernary {
   readonly bytes: Uint8Array;
 }
 
-export function interleaveTernary(m: TernaryMatrix): InterleavedTernary {
-  const groups = Math.ceil(m.rows / 4);
-  const kblocks = Math.ceil(m.cols / 64);
-  const bytes = new Uint8Array(groups * kblocks * 64).fill(0x55); // every code 1 (t = 0)
+/** Row groups and 64-column blocks of a matrix in this layout; it takes groups · kblocks · 64 bytes. */
+export function interleavedShape(m: { rows: number; cols: number }): { groups: number; kblocks: number } {
+  return { groups: Math.ceil(m.rows / 4), kblocks: Math.ceil(m.cols / 64) };
+}
+
+/** Repacks `m` into `bytes` (by default a new array; the wasm backend passes its heap, saving a copy). */
+export function interleaveTernary(m: TernaryMatrix, bytes?: Uint8Array): InterleavedTernary {
+  const { groups, kblocks } = interleavedShape(m);
+  bytes ??= new Uint8Array(groups * kblocks * 64);
+  bytes.fill(0x55); // every code 1 (t = 0)
   const rowBytes = ternaryRowBytes(m.cols);
   const fullBlocks = Math.floor(m.cols / 64);
   const row = new Int8Array(64);

@@ -39,6 +39,12 @@ export function f32BitsToF16(b: number): number {
   return -1;
 }
 
+/** True when no half is ±∞ or NaN (exponent bits all ones). */
+export function allFiniteF16(h: Uint16Array): boolean {
+  for (let i = 0; i < h.length; i++) if ((h[i] & 0x7c00) === 0x7c00) return false;
+  return true;
+}
+
 /** Writes `data` into `dst` (u16 elements) in `storage` ('f16' or 'bf16'), which must hold every value exactly. */
 export function encodeTable(data: Float32Array, storage: 'f16' | 'bf16', dst: Uint16Array): void {
   const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);

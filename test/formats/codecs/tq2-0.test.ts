@@ -5,7 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeTq2_0, encodeTq2_0 } from '../../../src/formats/codecs/tq2-0.js';
+import { decodeTq2_0, encodeTq2_0, tq2_0ToTernaryRows } from '../../../src/formats/codecs/tq2-0.js';
+import { packTernaryRows } from '../../../src/formats/ternary-rows.js';
 import { f16ToNumber, numberToF16 } from '../../../src/formats/float16.js';
 import { tqCase } from './arbitraries.js';
 import { expectSameValues } from './same.js';
@@ -98,6 +99,50 @@ describe('decodeTq2_0', () => {
     expect(() => decodeTq2_0(new Uint8Array(66), 1, 128)).toThrow(RangeError);
     expect(() => decodeTq2_0(new Uint8Array(65), 1, 256)).toThrow(RangeError);
     expect(() => encodeTq2_0(Int8Array.of(2, ...new Array(255).fill(0)), 1, 256, 1)).toThrow(RangeError);
+  });
+});
+
+describe('tq2_0ToTernaryRows', () => {
+  it('equals decodeTq2_0 then packTernaryRows on valid codes, with the same scales, nonzero blocks and badCode (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        fc.boolean(),
+        (rows, b, seed, zeroBlocks) => {
+          const cols = 256 * b;
+          // Codes 0..2 (with whole zero blocks sometimes, i.e. every code 1), d finite.
+          let s = seed;
+          const next = (): number => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16);
+          const bytes = new Uint8Array(66 * b * rows);
+          for (let blk = 0; blk < b * rows; blk++) {
+            const zero = zeroBlocks && next() % 2 === 0;
+            for (let i = 0; i < 64; i++) {
+              let v = 0;
+              for (let l = 0; l < 4; l++) v |= (zero ? 1 : next() % 3) << (2 * l);
+              bytes[66 * blk + i] = v;
+            }
+            bytes[66 * blk + 64] = next() & 0xff;
+            bytes[66 * blk + 65] = next() & 0x7b;
+          }
+          const want = decodeTq2_0(bytes, rows, cols);
+          const got = tq2_0ToTernaryRows(bytes, rows, cols);
+          expect(got.packed).toEqual(packTernaryRows(want.ternary, rows, cols));
+          expect(got.blockScales).toEqual(want.blockScales);
+          expect(got.badCode).toBe(-1);
+          expect(Array.from(got.blockNonzero)).toEqual(Array.from(want.blockScales, (_, k) => (want.ternary.subarray(256 * k, 256 * (k + 1)).some((t) => t !== 0) ? 1 : 0)));
+        },
+      ),
+    );
+  });
+
+  it('reports the first code 3 at the same flat index as decodeTq2_0', () => {
+    const bytes = encodeTq2_0(new Int8Array(512), 1, 512, 1);
+    bytes[66 + 35] = 0xd5; // element 256 + 128 + 96 + 3 = 483
+    bytes[66 + 40] = 0xff; // elements 256 + 128 + 32l + 8: the first is 392, in a byte visited later
+    expect(tq2_0ToTernaryRows(bytes, 1, 512).badCode).toBe(decodeTq2_0(bytes, 1, 512).badCode);
+    expect(tq2_0ToTernaryRows(bytes, 1, 512).badCode).toBe(392);
   });
 });
 
