@@ -53,7 +53,8 @@ export class WasmQuantized implements QuantizedBuffer {
 }
 
 /**
- * float32 keys and values in the heap, [layers][capacity, kvDim] each, one block. Sized per generation by the
+ * float32 keys and values in the heap, one block: per layer, keys then values, each head-major [Hkv][capacity][D]
+ * (attention-wat.ts streams one head's keys contiguously). Sized per generation by the
  * engine; the block returns to the heap when the model releases the cache (or, failing that, when it is collected).
  */
 export class WasmKvCache implements KvCacheBuffer {

@@ -3,11 +3,11 @@
  * browser: the relaxed-SIMD module where the engine accepts it, else the baseline-SIMD one.
  */
 export interface KernelExports {
-  ternary_dots_rows(w: number, groups: number, kblocks: number, x: number, T: number, out: number, g0: number, g1: number): void;
+  ternary_dots_rows(w: number, groups: number, kblocks: number, x: number, T: number, out: number, scratch: number, g0: number, g1: number): void;
   lm_head_f32(table: number, V: number, d: number, x: number, T: number, out: number, v0: number, v1: number): void;
   lm_head_f16(table: number, V: number, d: number, x: number, T: number, out: number, v0: number, v1: number): void;
   lm_head_bf16(table: number, V: number, d: number, x: number, T: number, out: number, v0: number, v1: number): void;
-  attention_heads(q: number, kc: number, vc: number, out: number, T: number, startPos: number, H: number, Hkv: number, D: number, scores: number, h0: number, h1: number): void;
+  attention_heads(q: number, kc: number, vc: number, out: number, T: number, startPos: number, H: number, Hkv: number, D: number, cap: number, scores: number, h0: number, h1: number): void;
   quantize_rows(x: number, T: number, K: number, q: number, paddedK: number, scales: number, sums: number): void;
   rmsnorm_rows(x: number, w: number, out: number, K: number, params: number, r0: number, r1: number): void;
   silu_mul(out: number, gate: number, up: number, i0: number, i1: number): void;

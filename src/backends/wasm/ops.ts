@@ -88,7 +88,8 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       const T = x.rows;
       const Npad = w.groups * 4;
       const dots = scratch('dots', T * Npad * 4);
-      k.dots(w.offset, w.groups, w.kblocks, x.offset, T, dots);
+      const codes = T > 1 ? scratch('codes', w.kblocks * 256 * k.threads) : 0; // unpacked codes, per thread (prefill only)
+      k.dots(w.offset, w.groups, w.kblocks, x.offset, T, dots, codes);
       const raw = heap.i32.subarray(dots >> 2, (dots >> 2) + T * Npad);
       const o = out.data;
       const scale = x.scale;
@@ -120,15 +121,23 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       const [q, kk, v] = [act(op, a.q), act(op, a.k), act(op, a.v)];
       const cache = kvCache(op, a.cache);
       const T = q.rows;
-      const kvDim = cache.kvDim;
+      const D = a.headDim;
+      const cap = cache.capacity;
       const kc = cache.at(a.layer, 0);
       const vc = cache.at(a.layer, 1);
+      // Append in the cache's head-major layout: row t, kv head g goes to [g][startPos + t][0..D).
       const f32 = heap.f32;
-      f32.set(kk.data, (kc >> 2) + a.startPos * kvDim);
-      f32.set(v.data, (vc >> 2) + a.startPos * kvDim);
-      const scoreBytes = Math.ceil((cache.capacity * 8) / 64) * 64; // per thread, enough for any position
+      const [ks, vs] = [kk.data, v.data];
+      for (let g = 0; g < a.numKvHeads; g++) {
+        for (let t = 0; t < T; t++) {
+          const at = (g * cap + a.startPos + t) * D;
+          f32.set(ks.subarray((t * a.numKvHeads + g) * D, (t * a.numKvHeads + g + 1) * D), (kc >> 2) + at);
+          f32.set(vs.subarray((t * a.numKvHeads + g) * D, (t * a.numKvHeads + g + 1) * D), (vc >> 2) + at);
+        }
+      }
+      const scoreBytes = Math.ceil((cap * 8) / 64) * 64; // per thread, enough for any position
       const scores = scratch('scores', scoreBytes * k.threads);
-      k.attention(q.offset, kc, vc, out.offset, T, a.startPos, a.numHeads, a.numKvHeads, a.headDim, scores, scoreBytes);
+      k.attention(q.offset, kc, vc, out.offset, T, a.startPos, a.numHeads, a.numKvHeads, D, cap, scores, scoreBytes);
     },
 
     // Costs per element in multiply-adds, for the decision to split: silu's exp is a dozen vector operations.

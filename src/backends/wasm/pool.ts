@@ -15,10 +15,11 @@ const OP_EXIT = -1;
 /** Spins before sleeping: ~tens of microseconds, the length of a typical kernel share. */
 const SPIN = 20000;
 /**
- * Work below which a product runs on the calling thread alone: a hand-off costs microseconds, so splitting only pays
- * above ~500k multiply-adds (64·4 weights per row group and block; one weight per lm_head element).
+ * Work below which a kernel runs on the calling thread alone, in multiply-adds (64·4 weights per row group and
+ * block; one weight per lm_head element; 2·D per attention score; a few per element for the elementwise ops). A
+ * hand-off to a spinning worker costs about a microsecond, so splitting pays from ~65k (roughly 10 µs of work).
  */
-const MIN_SPLIT_MACS = 1 << 19;
+const MIN_SPLIT_MACS = 1 << 16;
 
 // The worker's whole program, as source text so that it runs the same from src/ (vitest) and dist/.
 const WORKER_SOURCE = `
@@ -81,9 +82,9 @@ export class KernelPool {
     return this.workers.length + 1;
   }
 
-  /** ternary_dots_rows over all `groups`, split by row groups. */
-  dots(w: number, groups: number, kblocks: number, x: number, T: number, out: number): void {
-    this.split('ternary_dots_rows', groups, groups * kblocks * 256 * T, () => [w, groups, kblocks, x, T, out]);
+  /** ternary_dots_rows over all `groups`, split by row groups; `scratch` holds kblocks · 256 bytes per thread. */
+  dots(w: number, groups: number, kblocks: number, x: number, T: number, out: number, scratch: number): void {
+    this.split('ternary_dots_rows', groups, groups * kblocks * 256 * T, (share) => [w, groups, kblocks, x, T, out, scratch + share * kblocks * 256]);
   }
 
   /** lm_head over all `V` rows of a table stored as `storage`, split by vocabulary rows. */
@@ -95,9 +96,9 @@ export class KernelPool {
    * attention_heads over all H query heads, split by heads; `scores` is a scratch of `scoreBytes` per thread
    * (each share gets its own).
    */
-  attention(q: number, kc: number, vc: number, out: number, T: number, startPos: number, H: number, Hkv: number, D: number, scores: number, scoreBytes: number): void {
+  attention(q: number, kc: number, vc: number, out: number, T: number, startPos: number, H: number, Hkv: number, D: number, cap: number, scores: number, scoreBytes: number): void {
     const n = startPos + T;
-    this.split('attention_heads', H, T * H * n * D * 2, (share) => [q, kc, vc, out, T, startPos, H, Hkv, D, scores + share * scoreBytes]);
+    this.split('attention_heads', H, T * H * n * D * 2, (share) => [q, kc, vc, out, T, startPos, H, Hkv, D, cap, scores + share * scoreBytes]);
   }
 
   /** rmsnorm_rows over `rows` rows of width K; `params` holds eps as a float64. */

@@ -10,9 +10,9 @@
  *
  * Exports, all over one shared linear memory (imported as env.memory), each taking a range of output rows or
  * heads so that threads can split the work:
- * - ternary_dots_rows(w, groups, kblocks, x, T, out, g0, g1): ternary-wat.ts;
+ * - ternary_dots_rows(w, groups, kblocks, x, T, out, scratch, g0, g1): ternary-wat.ts;
  * - lm_head_f32 / lm_head_f16 / lm_head_bf16(table, V, d, x, T, out, v0, v1): lm-head-wat.ts;
- * - attention_heads(q, kc, vc, out, T, startPos, H, Hkv, D, scores, h0, h1): attention-wat.ts;
+ * - attention_heads(q, kc, vc, out, T, startPos, H, Hkv, D, cap, scores, h0, h1): attention-wat.ts;
  * - quantize_rows(x, T, K, q, paddedK, scales, sums): quantize-wat.ts;
  * - rmsnorm_rows, silu_mul, relu_sq_mul, add: elementwise-wat.ts.
  */
