@@ -27,7 +27,7 @@ export function kernelsWat(relaxed: boolean): string {
   return `(module
   (import "env" "memory" (memory 1 65536 shared))
   ${ternaryDotsWat(relaxed)}
-  ${TABLE_STORAGES.map(lmHeadWat).join('\n')}
+  ${TABLE_STORAGES.map((s) => lmHeadWat(s, relaxed)).join('\n')}
   ${ATTENTION_WAT}
   ${QUANTIZE_WAT}
   ${ELEMENTWISE_WAT}
