@@ -55,6 +55,11 @@ export interface Backend {
   uploadVector(v: Tensor<'f32'>): VectorHandle;
   /** An embedding / lm_head table, float32 or the file's 16-bit values; the backend chooses how to keep it. */
   uploadMatrix(m: FloatTable): MatrixHandle;
+  /**
+   * Optional: memory for a table the caller fills and then passes to uploadMatrix, which then keeps it without a
+   * copy (the loader reads the file straight into it). Any other array passed to uploadMatrix is copied as usual.
+   */
+  allocateTable?(dtype: FloatTable['dtype'], rows: number, cols: number): Float32Array | Uint16Array;
   allocate(rows: number, cols: number): ActivationBuffer;
   allocateQuantized(rows: number, cols: number, scheme?: ActivationScheme): QuantizedBuffer;
   allocateKvCache(layers: number, capacity: number, kvDim: number): KvCacheBuffer;

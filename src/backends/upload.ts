@@ -19,7 +19,8 @@ export function uploadWeights(backend: Backend, src: WeightSource): UploadedWeig
     storage.set(h, m.storage);
     return h;
   };
-  const tokenEmbedding = backend.uploadMatrix(src.tokenEmbedding());
+  const alloc = backend.allocateTable?.bind(backend);
+  const tokenEmbedding = backend.uploadMatrix(src.tokenEmbedding(alloc));
   const layers = Array.from({ length: src.numLayers }, (_, i) => {
     const l = src.layer(i);
     return {
@@ -37,6 +38,6 @@ export function uploadWeights(backend: Backend, src: WeightSource): UploadedWeig
     };
   });
   const outputNorm = backend.uploadVector(src.outputNorm());
-  const lmHead = src.lmHead();
+  const lmHead = src.lmHead(alloc);
   return { device: { tokenEmbedding, outputNorm, lmHead: lmHead === null ? tokenEmbedding : backend.uploadMatrix(lmHead), layers }, storage };
 }

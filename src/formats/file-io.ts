@@ -15,12 +15,17 @@ export function openForReading(path: string): number {
 
 /** Exactly `length` bytes at `position` (a fresh copy); the file ending early is a FormatError. */
 export function readExactly(path: string, fd: number, position: number, length: number): Uint8Array {
-  const buf = new Uint8Array(length);
+  return readExactlyInto(path, fd, position, new Uint8Array(length));
+}
+
+/** Fills `dst` (any memory, shared included) from `position`; the file ending early is a FormatError. */
+export function readExactlyInto(path: string, fd: number, position: number, dst: Uint8Array): Uint8Array {
+  const length = dst.length;
   let done = 0;
   while (done < length) {
-    const n = readSync(fd, buf, done, length - done, position + done);
+    const n = readSync(fd, dst, done, length - done, position + done);
     if (n === 0) throw new FormatError(path, `unexpected end of file reading ${length} bytes`, { offset: position + done });
     done += n;
   }
-  return buf;
+  return dst;
 }

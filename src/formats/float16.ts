@@ -77,10 +77,12 @@ export function decodeF32(bytes: Uint8Array): Float32Array {
 
 const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-/** Little-endian 16-bit values (raw F16 / BF16 bits) as an aligned Uint16Array copy. */
-export function copyU16LE(bytes: Uint8Array): Uint16Array {
-  const out = new Uint16Array(bytes.length >> 1);
-  if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes.subarray(0, out.length * 2));
-  else for (let i = 0; i < out.length; i++) out[i] = bytes[2 * i] | (bytes[2 * i + 1] << 8);
-  return out;
+/**
+ * Reads little-endian 16-bit values (raw F16 / BF16 bits) straight into `dst` with `read` (which fills the bytes it
+ * is given), so that a table goes from the file to its destination without an intermediate copy.
+ */
+export function readU16LE(dst: Uint16Array, read: (bytes: Uint8Array) => void): Uint16Array {
+  read(new Uint8Array(dst.buffer, dst.byteOffset, dst.byteLength));
+  if (!LITTLE_ENDIAN) for (let i = 0; i < dst.length; i++) dst[i] = ((dst[i] & 0xff) << 8) | (dst[i] >> 8);
+  return dst;
 }

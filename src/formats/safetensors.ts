@@ -6,7 +6,7 @@
  */
 import { closeSync, fstatSync } from 'node:fs';
 import { FormatError } from '../errors.js';
-import { openForReading, readExactly } from './file-io.js';
+import { openForReading, readExactly, readExactlyInto } from './file-io.js';
 import { decodeBf16, decodeF16, decodeF32 } from './float16.js';
 
 /** dtypes this reader decodes; others are recognised so that the error can say what the file holds. */
@@ -165,6 +165,14 @@ export class SafetensorsFile {
     const info = this.info(name);
     if (this.fd === null) throw new FormatError(this.path, 'file is closed', { field: name });
     return readExactly(this.path, this.fd, info.begin, info.end - info.begin);
+  }
+
+  /** Reads one tensor's raw bytes into `dst`, which must be exactly its size. */
+  readBytesInto(name: string, dst: Uint8Array): void {
+    const info = this.info(name);
+    if (this.fd === null) throw new FormatError(this.path, 'file is closed', { field: name });
+    if (dst.length !== info.end - info.begin) throw new RangeError(`readBytesInto: ${name} has ${info.end - info.begin} bytes, the destination ${dst.length}`);
+    readExactlyInto(this.path, this.fd, info.begin, dst);
   }
 
   /** A floating-point tensor decoded exactly to float32 (BF16, F16 or F32 in the file). */

@@ -5,7 +5,7 @@
  * scale is refused, never approximated. Embeddings may be F32, F16, BF16, Q8_0 or Q6_K.
  */
 import { FormatError } from '../errors.js';
-import { copyU16LE, decodeBf16, decodeF16, decodeF32 } from '../formats/float16.js';
+import { decodeBf16, decodeF16, decodeF32, readU16LE } from '../formats/float16.js';
 import { decodeI2S } from '../formats/codecs/i2-s.js';
 import { decodeQ6K } from '../formats/codecs/q6-k.js';
 import { decodeQ8_0 } from '../formats/codecs/q8-0.js';
@@ -16,7 +16,7 @@ import { GgufFile, type GgufTensorInfo } from '../formats/gguf/reader.js';
 import { packTernaryRows } from '../formats/ternary-rows.js';
 import { fromArray, type Tensor } from '../tensor.js';
 import { configFromGguf, type ModelConfig } from './config.js';
-import { readAllWeights, type FloatTable, type LayerWeights, type ModelWeights, type TernaryMatrix, type TernaryStorage, type WeightSource } from './weights.js';
+import { readAllWeights, type FloatTable, type LayerWeights, type ModelWeights, type TableAllocator, type TernaryMatrix, type TernaryStorage, type WeightSource } from './weights.js';
 
 export interface GgufCheckpoint {
   readonly path: string;
@@ -63,13 +63,19 @@ function floatTensor(f: GgufFile, name: string, shape: number[]): Tensor<'f32'> 
   return fromArray('f32', shape, floatValues(f, t));
 }
 
-/** An embedding / lm_head table: F16 and BF16 as their raw bits (half the memory of float32), others decoded. */
-function floatTable(f: GgufFile, name: string, shape: number[]): FloatTable {
+/**
+ * An embedding / lm_head table [rows, cols]: F16 and BF16 as their raw bits (half the memory of float32), read
+ * straight into `alloc`'s memory when given; other types decoded to float32.
+ */
+function floatTable(f: GgufFile, name: string, [rows, cols]: [number, number], alloc?: TableAllocator): FloatTable {
   const t = f.tensor(name);
-  expectDims(f, t, [...shape].reverse());
-  if (t.typeName === 'F16') return fromArray('f16', shape, copyU16LE(f.readTensorBytes(name)));
-  if (t.typeName === 'BF16') return fromArray('bf16', shape, copyU16LE(f.readTensorBytes(name)));
-  return fromArray('f32', shape, floatValues(f, t));
+  expectDims(f, t, [cols, rows]);
+  if (t.typeName === 'F16' || t.typeName === 'BF16') {
+    const dtype = t.typeName === 'F16' ? 'f16' : 'bf16';
+    const dst = (alloc?.(dtype, rows, cols) ?? new Uint16Array(rows * cols)) as Uint16Array;
+    return fromArray(dtype, [rows, cols], readU16LE(dst, (bytes) => f.readTensorInto(name, bytes)));
+  }
+  return fromArray('f32', [rows, cols], floatValues(f, t));
 }
 
 /** Which blocks of `blockElems` ternary values hold a non-zero one. */
@@ -108,6 +114,20 @@ function ternarize(f: GgufFile, t: GgufTensorInfo, values: Float32Array): { tern
   return { ternary, scale: scale === 0 ? 1 : scale };
 }
 
+/**
+ * A tensor's bytes in a buffer reused from one projection to the next (each is decoded into fresh arrays at once):
+ * reading a large model otherwise leaves hundreds of megabytes of short-lived copies for the collector.
+ */
+const reusable = new WeakMap<GgufFile, Uint8Array>();
+function readReused(f: GgufFile, name: string): Uint8Array {
+  const size = f.tensor(name).byteSize;
+  let buf = reusable.get(f);
+  if (buf === undefined || buf.length < size) reusable.set(f, (buf = new Uint8Array(size)));
+  const bytes = buf.subarray(0, size);
+  f.readTensorInto(name, bytes);
+  return bytes;
+}
+
 /** A projection weight [rows = out, cols = in], stored with GGUF dims [in, out]. */
 function ternaryTensor(f: GgufFile, prefix: string, rows: number, cols: number): TernaryMatrix {
   const name = `${prefix}.weight`;
@@ -122,16 +142,16 @@ function ternaryTensor(f: GgufFile, prefix: string, rows: number, cols: number):
   let scale: number;
   if (storage === 'tq2_0') {
     // Straight into the row layout (most of a large model's load time otherwise goes to unpacking and repacking).
-    const rowsForm = tq2_0ToTernaryRows(f.readTensorBytes(name), rows, cols);
+    const rowsForm = tq2_0ToTernaryRows(readReused(f, name), rows, cols);
     if (rowsForm.badCode >= 0) throw new FormatError(f.path, `element ${rowsForm.badCode} has code 3, not a ternary value`, { field: name, offset: t.offset });
     packed = rowsForm.packed;
     scale = sharedScale(f, t, rowsForm.blockNonzero, rowsForm.blockScales);
   } else if (storage === 'tq1_0') {
-    const decoded = decodeTq1_0(f.readTensorBytes(name), rows, cols);
+    const decoded = decodeTq1_0(readReused(f, name), rows, cols);
     ternary = decoded.ternary;
     scale = sharedScale(f, t, nonzeroBlocks(ternary, 256), decoded.blockScales);
   } else if (storage === 'i2_s') {
-    const decoded = decodeI2S(f.readTensorBytes(name), rows, cols);
+    const decoded = decodeI2S(readReused(f, name), rows, cols);
     if (decoded.badCode >= 0) throw new FormatError(f.path, `element ${decoded.badCode} has code 3, not a ternary value`, { field: name, offset: t.offset });
     ternary = decoded.ternary;
     scale = decoded.scale;
@@ -183,13 +203,13 @@ export function openGguf(path: string): OpenGguf {
     // llama.cpp stores no output.weight for `bitnet`: the lm_head is token_embd (formats §8).
     const tied = !f.tensors.has('output.weight');
     const config = configFromGguf(meta, embd.dims[1], tied);
-    const table = [config.vocabSize, config.hiddenSize];
+    const table: [number, number] = [config.vocabSize, config.hiddenSize];
     const weights: WeightSource = {
       numLayers: config.numLayers,
-      tokenEmbedding: () => floatTable(f, 'token_embd.weight', table),
+      tokenEmbedding: (alloc) => floatTable(f, 'token_embd.weight', table, alloc),
       layer: (i) => layer(f, config, i),
       outputNorm: () => floatTensor(f, 'output_norm.weight', [config.hiddenSize]),
-      lmHead: () => (tied ? null : floatTable(f, 'output.weight', table)),
+      lmHead: (alloc) => (tied ? null : floatTable(f, 'output.weight', table, alloc)),
     };
     return { path, config, metadata: meta, weights, close: () => f.close() };
   } catch (err) {

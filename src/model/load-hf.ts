@@ -7,14 +7,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { FormatError } from '../errors.js';
-import { copyU16LE } from '../formats/float16.js';
+import { readU16LE } from '../formats/float16.js';
 import { unpackHfTernary } from '../formats/hf-packing.js';
 import { readJsonFile } from '../formats/json-file.js';
 import { SafetensorsFile } from '../formats/safetensors.js';
 import { packTernaryRows } from '../formats/ternary-rows.js';
 import { fromArray, type Tensor } from '../tensor.js';
 import { configFromHf, type ModelConfig, type WeightScaleMode } from './config.js';
-import { readAllWeights, type FloatTable, type LayerWeights, type ModelWeights, type TernaryMatrix, type WeightSource } from './weights.js';
+import { readAllWeights, type FloatTable, type LayerWeights, type ModelWeights, type TableAllocator, type TernaryMatrix, type WeightSource } from './weights.js';
 
 export interface HfCheckpoint {
   readonly dir: string;
@@ -102,12 +102,16 @@ function floatTensor(src: TensorSource, name: string, shape: number[]): Tensor<'
   return fromArray('f32', shape, shapedFile(src, name, shape).readFloat32(name));
 }
 
-/** An embedding / lm_head table: BF16 and F16 as their raw bits (half the memory of float32), F32 as it is. */
-function floatTable(src: TensorSource, name: string, shape: number[]): FloatTable {
-  const f = shapedFile(src, name, shape);
-  const { dtype } = f.info(name);
-  if (dtype === 'BF16' || dtype === 'F16') return fromArray(dtype === 'BF16' ? 'bf16' : 'f16', shape, copyU16LE(f.readBytes(name)));
-  return fromArray('f32', shape, f.readFloat32(name));
+/** An embedding / lm_head table: BF16 and F16 as their raw bits, read straight into `alloc`'s memory when given. */
+function floatTable(src: TensorSource, name: string, [rows, cols]: [number, number], alloc?: TableAllocator): FloatTable {
+  const f = shapedFile(src, name, [rows, cols]);
+  const info = f.info(name);
+  if (info.dtype === 'BF16' || info.dtype === 'F16') {
+    const dtype = info.dtype === 'BF16' ? 'bf16' : 'f16';
+    const dst = (alloc?.(dtype, rows, cols) ?? new Uint16Array(rows * cols)) as Uint16Array;
+    return fromArray(dtype, [rows, cols], readU16LE(dst, (bytes) => f.readBytesInto(name, bytes)));
+  }
+  return fromArray('f32', [rows, cols], f.readFloat32(name));
 }
 
 function scalar(src: TensorSource, name: string): number {
@@ -167,14 +171,14 @@ export function openHfFolder(dir: string): OpenHfFolder {
 
   const src = new TensorSource(dir);
   const c = config;
-  const table = [c.vocabSize, c.hiddenSize];
+  const table: [number, number] = [c.vocabSize, c.hiddenSize];
   const weights: WeightSource = {
     numLayers: c.numLayers,
-    tokenEmbedding: () => floatTable(src, 'model.embed_tokens.weight', table),
+    tokenEmbedding: (alloc) => floatTable(src, 'model.embed_tokens.weight', table, alloc),
     layer: (i) => layer(src, c, i, weightScaleMode),
     outputNorm: () => floatTensor(src, 'model.norm.weight', [c.hiddenSize]),
     // Tied embeddings are resolved here and only here: lmHead null means "use tokenEmbedding".
-    lmHead: () => (c.tieWordEmbeddings ? null : floatTable(src, 'lm_head.weight', table)),
+    lmHead: (alloc) => (c.tieWordEmbeddings ? null : floatTable(src, 'lm_head.weight', table, alloc)),
   };
   return { dir, config, weights, generationConfig: gen as Record<string, unknown> | null, close: () => src.close() };
 }

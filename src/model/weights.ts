@@ -48,17 +48,24 @@ export interface ModelWeights {
 export type FloatTable = Tensor<'f32'> | Tensor<'f16'> | Tensor<'bf16'>;
 
 /**
+ * Memory for a table a source is about to read: an array of `rows · cols` elements (Uint16Array for 'f16' / 'bf16').
+ * A backend hands out its own (Backend.allocateTable), so the file is read straight into it.
+ */
+export type TableAllocator = (dtype: FloatTable['dtype'], rows: number, cols: number) => Float32Array | Uint16Array;
+
+/**
  * Weights read on demand, one piece per call (what `openCheckpoint` hands the engine): uploading a layer at a time
  * means a model never sits in memory twice, once as typed arrays and once inside the backend, and 16-bit tables
  * stay 16-bit until a backend decides how to keep them. Each call reads and decodes again: call each once.
  */
 export interface WeightSource {
   readonly numLayers: number;
-  tokenEmbedding(): FloatTable;
+  /** `alloc`, when given, provides the memory a 16-bit table is read into. */
+  tokenEmbedding(alloc?: TableAllocator): FloatTable;
   layer(i: number): LayerWeights;
   outputNorm(): Tensor<'f32'>;
   /** null when the lm_head is tied to the embedding. */
-  lmHead(): FloatTable | null;
+  lmHead(alloc?: TableAllocator): FloatTable | null;
 }
 
 /** A source over weights already in memory. */

@@ -99,6 +99,33 @@ for (const kind of ['f16', 'bf16'] as const) {
   });
 }
 
+describe('tables filled in place (allocateTable)', () => {
+  it('are kept where they were written, without a copy, and give the same logits as an uploaded copy', async () => {
+    const [V, d] = [7, 20];
+    const halves = Uint16Array.from({ length: V * d }, (_, i) => (0x3000 + 37 * i) & 0x7bff);
+    const data = backend.allocateTable('f16', V, d) as Uint16Array;
+    data.set(halves);
+    const inPlace = backend.uploadMatrix(fromArray('f16', [V, d], data)) as WasmMatrix;
+    expect(inPlace.storage).toBe('f16');
+    expect(inPlace.offset).toBe(data.byteOffset);
+    const copied = backend.uploadMatrix(fromArray('f16', [V, d], halves.slice())) as WasmMatrix;
+    expect(copied.offset).not.toBe(data.byteOffset);
+    const x = backend.allocate(1, d);
+    backend.write(x, Float32Array.from({ length: d }, (_, i) => (i % 5) - 2));
+    const [a, b] = [backend.allocate(1, V), backend.allocate(1, V)];
+    backend.ops.lmHead({ out: a, x, table: inPlace, fromRow: 0 });
+    backend.ops.lmHead({ out: b, x, table: copied, fromRow: 0 });
+    expect(Array.from(await backend.read(a))).toEqual(Array.from(await backend.read(b)));
+  });
+
+  it('widens a half table holding an infinity to float32 (the half kernel does not widen infinities)', () => {
+    const data = backend.allocateTable('f16', 2, 4) as Uint16Array;
+    data.set([0x3c00, 0x7c00, 0, 0, 0, 0, 0, 0]);
+    const m = backend.uploadMatrix(fromArray('f16', [2, 4], data)) as WasmMatrix;
+    expect(m.storage).toBe('f32');
+  });
+});
+
 describe('KV cache memory', () => {
   it('is reused after release: many caches in a row do not grow the heap', () => {
     const first = backend.allocateKvCache(4, 256, 64);

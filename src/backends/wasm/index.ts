@@ -21,6 +21,8 @@ export class WasmBackend implements Backend {
   readonly name = 'wasm';
   readonly ops;
   private readonly heap: WasmHeap;
+  /** Tables handed out by allocateTable and not yet uploaded: their heap blocks. */
+  private readonly tables = new WeakMap<ArrayBufferView, { offset: number; dtype: FloatTable['dtype'] }>();
   /** KV caches nobody released: their heap blocks are reclaimed when they are collected. */
   private readonly unreleased = new FinalizationRegistry<{ offset: number; bytes: number }>((block) => this.heap.release(block.offset, block.bytes));
 
@@ -65,6 +67,12 @@ export class WasmBackend implements Backend {
     if (m.shape.length !== 2) throw new ShapeError('uploadMatrix', '[rows, cols]', `[${m.shape.join(', ')}]`);
     const n = m.data.length;
     const [rows, cols] = m.shape;
+    const inHeap = this.tables.get(m.data);
+    if (inHeap !== undefined) {
+      // Filled in place (allocateTable): kept where it is unless it is a half table the kernel cannot widen.
+      this.tables.delete(m.data);
+      if (m.dtype !== 'f16' || allFiniteF16(m.data)) return { rows, cols, offset: inHeap.offset, storage: inHeap.dtype };
+    }
     if (m.dtype === 'bf16' || (m.dtype === 'f16' && allFiniteF16(m.data))) {
       const offset = this.heap.alloc(n * 2);
       this.heap.u16.set(m.data, offset >> 1);
@@ -76,6 +84,14 @@ export class WasmBackend implements Backend {
     if (storage === 'f32') this.heap.f32.set(f32, offset >> 2);
     else encodeTable(f32, storage, this.heap.u16.subarray(offset >> 1, (offset >> 1) + n));
     return { rows, cols, offset, storage };
+  }
+
+  allocateTable(dtype: FloatTable['dtype'], rows: number, cols: number): Float32Array | Uint16Array {
+    const n = rows * cols;
+    const offset = this.heap.alloc(n * (dtype === 'f32' ? 4 : 2));
+    const data = dtype === 'f32' ? this.heap.f32.subarray(offset >> 2, (offset >> 2) + n) : this.heap.u16.subarray(offset >> 1, (offset >> 1) + n);
+    this.tables.set(data, { offset, dtype });
+    return data;
   }
 
   allocate(rows: number, cols: number): WasmActivations {

@@ -9,7 +9,7 @@
  */
 import { closeSync, fstatSync } from 'node:fs';
 import { FormatError } from '../../errors.js';
-import { openForReading, readExactly } from '../file-io.js';
+import { openForReading, readExactly, readExactlyInto } from '../file-io.js';
 import { FileCursor } from './cursor.js';
 import { GGUF_VALUE_TYPES, GgufMetadata, type GgufArray, type GgufScalar, type GgufValue, type GgufValueType } from './metadata.js';
 import { retiredType, tensorByteSize, typeInfo, type GgufDialect } from './types.js';
@@ -228,6 +228,14 @@ export class GgufFile {
     const t = this.tensor(name);
     if (this.fd === null) throw new FormatError(this.path, 'file is closed', { field: name });
     return readExactly(this.path, this.fd, t.offset, t.byteSize);
+  }
+
+  /** Reads one tensor's bytes into `dst`, which must be exactly its size. */
+  readTensorInto(name: string, dst: Uint8Array): void {
+    const t = this.tensor(name);
+    if (this.fd === null) throw new FormatError(this.path, 'file is closed', { field: name });
+    if (dst.length !== t.byteSize) throw new RangeError(`readTensorInto: ${name} has ${t.byteSize} bytes, the destination ${dst.length}`);
+    readExactlyInto(this.path, this.fd, t.offset, dst);
   }
 
   close(): void {

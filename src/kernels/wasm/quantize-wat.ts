@@ -12,7 +12,7 @@ export const QUANTIZE_WAT = `
   (func $quantize_rows (export "quantize_rows")
     (param $x i32) (param $T i32) (param $K i32) (param $q i32) (param $paddedK i32) (param $scales i32) (param $sums i32)
     (local $t i32) (local $i i32) (local $xp i32) (local $qp i32) (local $sum i32) (local $qi i32)
-    (local $m v128) (local $a f32) (local $s f64)
+    (local $m v128) (local $acc v128) (local $sv v128) (local $a f32) (local $s f64)
     (local.set $t (i32.const 0))
     (block $tdone (loop $tloop
       (br_if $tdone (i32.ge_u (local.get $t) (local.get $T)))
@@ -38,6 +38,24 @@ export const QUANTIZE_WAT = `
       (local.set $qp (i32.add (local.get $q) (i32.mul (local.get $t) (local.get $paddedK))))
       (local.set $sum (i32.const 0))
       (local.set $i (i32.const 0))
+      ;; Four at a time: two f64x2 halves, rounded, truncated and narrowed to four bytes. |x · s| ≤ 127 · (1 + 2u)
+      ;; rounds to at most 127, so the clamp of the formula never acts here (NaN truncates to 0 either way).
+      (local.set $acc (v128.const i64x2 0 0))
+      (local.set $sv (f64x2.splat (local.get $s)))
+      (block $vdone (loop $vloop
+        (br_if $vdone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $K)))
+        (local.set $m (v128.load (i32.add (local.get $xp) (i32.shl (local.get $i) (i32.const 2)))))
+        (local.set $m (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+          (i32x4.trunc_sat_f64x2_s_zero (f64x2.nearest (f64x2.mul (f64x2.promote_low_f32x4 (local.get $m)) (local.get $sv))))
+          (i32x4.trunc_sat_f64x2_s_zero (f64x2.nearest (f64x2.mul (f64x2.promote_low_f32x4
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $m) (local.get $m))) (local.get $sv))))))
+        (local.set $acc (i32x4.add (local.get $acc) (local.get $m)))
+        (v128.store32_lane 0 (i32.add (local.get $qp) (local.get $i))
+          (i8x16.narrow_i16x8_s (i16x8.narrow_i32x4_s (local.get $m) (local.get $m)) (v128.const i64x2 0 0)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vloop)))
+      (local.set $sum (i32.add (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+                               (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
       (block $qdone (loop $qloop
         (br_if $qdone (i32.ge_u (local.get $i) (local.get $K)))
         (local.set $qi (i32.trunc_sat_f64_s (f64.min (f64.const 127) (f64.max (f64.const -128)
