@@ -4,7 +4,6 @@
  * the whole table every token, so 2 bytes a weight instead of 4 halves its cost; nothing is rounded (the kernels
  * widen exactly, lm-head-wat.ts). Infinities and NaNs keep float32: the half kernel does not widen them.
  */
-import { f16ToNumber } from '../../formats/float16.js';
 import type { TableStorage } from '../../kernels/wasm/lm-head-wat.js';
 import type { WasmMatrix } from './buffers.js';
 import type { WasmHeap } from './heap.js';
@@ -64,6 +63,11 @@ export function decodeTableRow(heap: WasmHeap, table: WasmMatrix, r: number, dst
   }
   const src = heap.u16.subarray((table.offset >> 1) + r * d, (table.offset >> 1) + (r + 1) * d);
   const bits = new Uint32Array(dst.buffer, dst.byteOffset, d);
-  if (table.storage === 'bf16') for (let i = 0; i < d; i++) bits[i] = src[i] << 16;
-  else for (let i = 0; i < d; i++) dst[i] = f16ToNumber(src[i]);
+  if (table.storage === 'bf16') {
+    for (let i = 0; i < d; i++) bits[i] = src[i] << 16;
+  } else {
+    // As the lm_head kernel widens: sign-extend, shift, mask, then an exact multiply by 2^112 (lm-head-wat.ts).
+    for (let i = 0; i < d; i++) bits[i] = (((src[i] << 16) >> 16) << 13) & 0x8fffe000;
+    for (let i = 0; i < d; i++) dst[i] *= 2 ** 112;
+  }
 }
