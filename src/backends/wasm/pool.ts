@@ -12,8 +12,12 @@ const SLOT_INTS = 16; // per worker: [0] command seq, [1] done seq, [2] op, [3..
 const SPLIT_KERNELS = ['ternary_dots_rows', 'lm_head_f32', 'lm_head_f16', 'lm_head_bf16', 'attention_heads', 'rmsnorm_rows', 'silu_mul', 'relu_sq_mul', 'add'] as const;
 type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const OP_EXIT = -1;
-/** Spins before sleeping: ~tens of microseconds, the length of a typical kernel share. */
-const SPIN = 20000;
+/**
+ * Spins before sleeping: one Atomics.load loop turn takes ~20 ns here, so ~40 µs, about one kernel share of a
+ * decode step. Longer (20000 turns, 0.4 ms) kept the waiting thread on a core it should have yielded when another
+ * process shares the cores: 700M decode fell to a quarter instead of a half of its idle speed.
+ */
+const SPIN = 2000;
 /**
  * Work below which a kernel runs on the calling thread alone, in multiply-adds (64·4 weights per row group and
  * block; one weight per lm_head element; 2·D per attention score; a few per element for the elementwise ops). A
