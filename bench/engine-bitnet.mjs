@@ -4,7 +4,7 @@
  * prefill tokens/s (the prompt's forward pass and the first token) and decode tokens/s (every token after the
  * first), from the engine's own `usage` figures; at the end, VmHWM from /proc/self/status.
  *
- * Usage: node bench/engine-bitnet.mjs JSON  where JSON = { model, backend, threads, promptIds, decodeTokens, runs }
+ * Usage: node bench/engine-bitnet.mjs JSON  where JSON = { model, backend, threads, promptIds, decodeTokens, runs, lmHead? }
  * → one JSON line on stdout. A backend that cannot be created is reported as { unavailable: reason }.
  */
 import { readFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ function peakRssBytes() {
 let engine;
 const t0 = performance.now();
 try {
-  engine = await InferenceEngine.load(args.model, { backend: args.backend, threads: args.threads });
+  engine = await InferenceEngine.load(args.model, { backend: args.backend, threads: args.threads, lmHead: args.lmHead ?? 'exact' });
 } catch (err) {
   if (err instanceof BackendUnavailableError) {
     process.stdout.write(`${JSON.stringify({ unavailable: err.message })}\n`);

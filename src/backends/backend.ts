@@ -77,6 +77,12 @@ export interface Backend {
 export interface BackendOptions {
   /** Worker threads for backends that use them; ignored by the reference. */
   readonly threads?: number;
+  /**
+   * 'exact' (default): the lm_head / embedding table keeps the checkpoint's values. 'int8': rows quantised to int8
+   * with one scale each and activations to int8 per token before the lm_head product — lossy, faster (docs/numerics.md);
+   * backends without it refuse it.
+   */
+  readonly lmHead?: 'exact' | 'int8';
 }
 
 /** How a backend registers itself: availability is checked without creating anything. */

@@ -13,6 +13,7 @@ export interface CommonOptions {
   backend?: string;
   numerics?: 'hf' | 'llamacpp';
   threads?: number;
+  lmHead?: 'exact' | 'int8';
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;

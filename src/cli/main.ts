@@ -26,6 +26,7 @@ function common(cmd: Command): Command {
     .option('-b, --backend <name>', `backend: auto or one of ${backendNames().join(', ')}`, 'auto')
     .option('--threads <n>', 'threads for backends that use them (default: the machine\'s cores)', parseInteger(1))
     .addOption(new Option('--numerics <profile>', 'activation quantisation: hf (per-token int8, as transformers) or llamacpp (Q8_K for TQ weights)').choices(NUMERICS_PROFILES).default('hf'))
+    .addOption(new Option('--lm-head <precision>', 'lm_head: exact, or int8 (lossy, faster; wasm backend)').choices(['exact', 'int8']).default('exact'))
     .option('--json', 'print one JSON object on stdout')
     .option('-q, --quiet', 'no progress on stderr')
     .option('-v, --verbose', 'say more on stderr (backend, model shape)');

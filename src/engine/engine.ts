@@ -29,6 +29,8 @@ export interface LoadOptions {
   readonly threads?: number;
   /** 'hf' (default: per-token int8 activations, as transformers) or 'llamacpp' (Q8_K for TQ weights; docs/numerics.md). */
   readonly numerics?: NumericsProfile;
+  /** 'exact' (default) or 'int8': a lossy, faster lm_head (wasm backend; docs/numerics.md "int8 lm_head"). */
+  readonly lmHead?: 'exact' | 'int8';
 }
 
 /** A prompt is text (tokenized with the model's tokenizer) or token ids used as they are. */
@@ -58,7 +60,7 @@ export class InferenceEngine {
   /** Loads a Hugging Face BitNet folder or a GGUF file, or the shipped default model when `source` is omitted. */
   static async load(source: string = DEFAULT_MODEL_PATH, options: LoadOptions = {}): Promise<InferenceEngine> {
     // The backend first: an unknown or unavailable one fails before any file is read.
-    const backend = await createBackend(options.backend ?? 'auto', { threads: options.threads });
+    const backend = await createBackend(options.backend ?? 'auto', { threads: options.threads, lmHead: options.lmHead });
     try {
       const checkpoint = openCheckpoint(source);
       let model: BitNetModel;

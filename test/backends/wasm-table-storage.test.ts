@@ -126,6 +126,52 @@ describe('tables filled in place (allocateTable)', () => {
   });
 });
 
+describe('int8 lm_head (lmHead: "int8", lossy by design)', () => {
+  it('computes exactly the documented formula: rows and tokens quantised absmax → int8, integer dots, two scales', async () => {
+    const lossy = await WasmBackend.create({ threads: 2, lmHead: 'int8' });
+    try {
+      expect(lossy.info().features).toContain('int8-lm-head');
+      let runs = 0;
+      await fc.assert(
+        fc.asyncProperty(tableCase('f16'), async ({ V, d, T, table, x }) => {
+          const handle = lossy.uploadMatrix(fromArray('f32', [V, d], table));
+          const xb = lossy.allocate(T, d);
+          lossy.write(xb, x);
+          const out = lossy.allocate(T, V);
+          lossy.ops.lmHead({ out, x: xb, table: handle, fromRow: 0 });
+          const got = await lossy.read(out);
+          // An independent rendering of docs/numerics.md "int8 lm_head".
+          const quantize = (row: Float32Array): { q: number[]; s: number } => {
+            let amax = 0;
+            for (const v of row) amax = Math.max(amax, Math.abs(v));
+            const s = Math.fround(amax / 127);
+            return { q: Array.from(row, (v) => (s === 0 ? 0 : Math.max(-127, Math.min(127, Math.round(v / s))))), s };
+          };
+          for (let t = 0; t < T; t++) {
+            const xr = quantize(x.subarray(t * d, (t + 1) * d));
+            for (let v = 0; v < V; v++) {
+              const er = quantize(table.subarray(v * d, (v + 1) * d));
+              let dot = 0;
+              for (let i = 0; i < d; i++) dot += er.q[i] * xr.q[i];
+              expect(got[t * V + v]).toBe(Math.fround(Math.fround(Math.fround(dot) * er.s) * xr.s));
+            }
+          }
+          runs++;
+        }),
+        { numRuns: 100 },
+      );
+      expect(runs).toBe(100);
+    } finally {
+      lossy.dispose();
+    }
+  });
+
+  it('is refused by the reference backend, which computes the lm_head exactly', async () => {
+    const { createBackend } = await import('../../src/backends/registry.js');
+    await expect(createBackend('reference', { lmHead: 'int8' })).rejects.toThrow(/reference backend computes the lm_head exactly/);
+  });
+});
+
 describe('KV cache memory', () => {
   it('is reused after release: many caches in a row do not grow the heap', () => {
     const first = backend.allocateKvCache(4, 256, 64);

@@ -2,7 +2,7 @@
  * The reference backend: float64 kernels on TypedArrays, the oracle every other backend is judged against.
  * Weights stay in the loader's arrays (no copy).
  */
-import { ShapeError } from '../../errors.js';
+import { InvalidOptionError, ShapeError } from '../../errors.js';
 import { tableToF32, type FloatTable, type TernaryMatrix } from '../../model/weights.js';
 import type { Tensor } from '../../tensor.js';
 import type { Backend, BackendDescriptor, BackendInfo } from '../backend.js';
@@ -69,5 +69,10 @@ export class ReferenceBackend implements Backend {
 export const referenceBackend: BackendDescriptor = {
   name: 'reference',
   unavailableReason: async () => null,
-  create: async () => new ReferenceBackend(),
+  async create(options) {
+    if (options.lmHead !== undefined && options.lmHead !== 'exact') {
+      throw new InvalidOptionError('lmHead', `the reference backend computes the lm_head exactly; '${String(options.lmHead)}' needs the wasm backend`);
+    }
+    return new ReferenceBackend();
+  },
 };

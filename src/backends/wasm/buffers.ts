@@ -86,7 +86,10 @@ export interface WasmVector extends VectorHandle {
 export interface WasmMatrix extends MatrixHandle {
   /** Byte offset of the [rows, cols] table in the heap, stored as `storage` (matrix-storage.ts). */
   readonly offset: number;
-  readonly storage: TableStorage;
+  /** 'i8': the opt-in lossy int8 table (rows padded to `rowBytes`, one float32 scale per row at `scalesOffset`). */
+  readonly storage: TableStorage | 'i8';
+  readonly rowBytes?: number;
+  readonly scalesOffset?: number;
 }
 
 function narrow<T>(op: string, what: string, b: unknown, cls: abstract new (...args: never[]) => T): T {

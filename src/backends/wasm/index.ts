@@ -11,7 +11,7 @@ import type { ActivationBuffer, ActivationScheme, KvCacheBuffer, QuantizedBuffer
 import { act, kvCache, quantized, WasmActivations, WasmKvCache, WasmQuantized, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
 import { WasmHeap } from './heap.js';
 import { interleavedShape, interleaveTernary } from './layout.js';
-import { allFiniteF16, chooseTableStorage, encodeTable } from './matrix-storage.js';
+import { allFiniteF16, chooseTableStorage, decodeTableRow, encodeTable, quantizeTableRows } from './matrix-storage.js';
 import { loadKernels, type KernelExports } from './module.js';
 import { withShapeChecks } from '../checks.js';
 import { createWasmOps } from './ops.js';
@@ -26,7 +26,7 @@ export class WasmBackend implements Backend {
   /** KV caches nobody released: their heap blocks are reclaimed when they are collected. */
   private readonly unreleased = new FinalizationRegistry<{ offset: number; bytes: number }>((block) => this.heap.release(block.offset, block.bytes));
 
-  private constructor(heap: WasmHeap, private readonly pool: KernelPool, private readonly features: readonly string[]) {
+  private constructor(heap: WasmHeap, private readonly pool: KernelPool, private readonly features: readonly string[], private readonly lmHeadMode: 'exact' | 'int8') {
     this.heap = heap;
     this.ops = withShapeChecks(createWasmOps(heap, pool));
   }
@@ -38,8 +38,10 @@ export class WasmBackend implements Backend {
     if (!Number.isSafeInteger(threads) || threads < 1) throw new InvalidOptionError('threads', `must be an integer >= 1, got ${threads}`);
     const heap = new WasmHeap();
     const instance = await WebAssembly.instantiate(module, { env: { memory: heap.memory } });
+    const lmHead = options.lmHead ?? 'exact';
+    if (lmHead !== 'exact' && lmHead !== 'int8') throw new InvalidOptionError('lmHead', `must be 'exact' or 'int8', got '${String(lmHead)}'`);
     const pool = await KernelPool.create(module, heap.memory, instance.exports as unknown as KernelExports, threads);
-    return new WasmBackend(heap, pool, features);
+    return new WasmBackend(heap, pool, lmHead === 'int8' ? [...features, 'int8-lm-head'] : features, lmHead);
   }
 
   info(): BackendInfo {
@@ -64,6 +66,23 @@ export class WasmBackend implements Backend {
    * (matrix-storage.ts), else as float32. Halves that are infinite or NaN are widened (the kernel does not).
    */
   uploadMatrix(m: FloatTable): WasmMatrix {
+    const exact = this.uploadExact(m);
+    return this.lmHeadMode === 'int8' ? this.toInt8(exact) : exact;
+  }
+
+  /** The lossy int8 copy of a table (lmHead: 'int8'); the exact block goes back to the heap. */
+  private toInt8(t: WasmMatrix): WasmMatrix {
+    const rowBytes = Math.ceil(t.cols / 16) * 16;
+    const offset = this.heap.alloc(t.rows * rowBytes);
+    const scalesOffset = this.heap.alloc(t.rows * 4);
+    const q = this.heap.i8.subarray(offset, offset + t.rows * rowBytes);
+    const scales = this.heap.f32.subarray(scalesOffset >> 2, (scalesOffset >> 2) + t.rows);
+    quantizeTableRows(t.rows, t.cols, (r, dst) => decodeTableRow(this.heap, t, r, dst), q, rowBytes, scales);
+    this.heap.release(t.offset, t.rows * t.cols * (t.storage === 'f32' ? 4 : 2));
+    return { rows: t.rows, cols: t.cols, offset, storage: 'i8', rowBytes, scalesOffset };
+  }
+
+  private uploadExact(m: FloatTable): WasmMatrix {
     if (m.shape.length !== 2) throw new ShapeError('uploadMatrix', '[rows, cols]', `[${m.shape.join(', ')}]`);
     const n = m.data.length;
     const [rows, cols] = m.shape;

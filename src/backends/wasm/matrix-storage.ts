@@ -57,6 +57,12 @@ export function encodeTable(data: Float32Array, storage: 'f16' | 'bf16', dst: Ui
 /** Row `r` of a heap table, widened to float32 into `dst` (the embedding gather). */
 export function decodeTableRow(heap: WasmHeap, table: WasmMatrix, r: number, dst: Float32Array): void {
   const d = table.cols;
+  if (table.storage === 'i8') {
+    const q = heap.i8.subarray(table.offset + r * (table.rowBytes as number), table.offset + r * (table.rowBytes as number) + d);
+    const s = heap.f32[((table.scalesOffset as number) >> 2) + r];
+    for (let i = 0; i < d; i++) dst[i] = q[i] * s;
+    return;
+  }
   if (table.storage === 'f32') {
     dst.set(heap.f32.subarray((table.offset >> 2) + r * d, (table.offset >> 2) + (r + 1) * d));
     return;
@@ -69,5 +75,24 @@ export function decodeTableRow(heap: WasmHeap, table: WasmMatrix, r: number, dst
     // As the lm_head kernel widens: sign-extend, shift, mask, then an exact multiply by 2^112 (lm-head-wat.ts).
     for (let i = 0; i < d; i++) bits[i] = (((src[i] << 16) >> 16) << 13) & 0x8fffe000;
     for (let i = 0; i < d; i++) dst[i] *= 2 ** 112;
+  }
+}
+
+/**
+ * The lossy int8 form of a table (BackendOptions.lmHead = 'int8'): each row r as q = round(v / s_r) with
+ * s_r = max|row| / 127 (float32), into `q` (rows of `rowBytes`, padding zero) and `scales`. `row(r, dst)` supplies
+ * the float32 values of row r, so a 16-bit table is never widened whole.
+ */
+export function quantizeTableRows(rows: number, cols: number, row: (r: number, dst: Float32Array) => void, q: Int8Array, rowBytes: number, scales: Float32Array): void {
+  const v = new Float32Array(cols);
+  for (let r = 0; r < rows; r++) {
+    row(r, v);
+    let amax = 0;
+    for (let i = 0; i < cols; i++) amax = Math.max(amax, Math.abs(v[i]));
+    const s = Math.fround(amax / 127);
+    scales[r] = s;
+    const base = r * rowBytes;
+    if (s === 0) continue;
+    for (let i = 0; i < cols; i++) q[base + i] = Math.max(-127, Math.min(127, Math.round(v[i] / s)));
   }
 }

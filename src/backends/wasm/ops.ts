@@ -153,7 +153,28 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       const out = act('lmHead', a.out);
       const x = act('lmHead', a.x);
       const table = a.table as WasmMatrix;
-      k.lmHead(table.storage, table.offset, table.rows, table.cols, x.offset + a.fromRow * x.cols * 4, out.rows, out.offset);
+      if (table.storage !== 'i8') {
+        k.lmHead(table.storage, table.offset, table.rows, table.cols, x.offset + a.fromRow * x.cols * 4, out.rows, out.offset);
+        return;
+      }
+      // The lossy int8 path: each token row quantised absmax → int8 (rows padded with zeros), then integer dots.
+      const rowBytes = table.rowBytes as number;
+      const T = out.rows;
+      const xq = scratch('lmHeadX', T * rowBytes);
+      const xScales = scratch('lmHeadXScales', T * 4);
+      const q = heap.i8;
+      const xs = x.data;
+      for (let t = 0; t < T; t++) {
+        const row = (a.fromRow + t) * x.cols;
+        let amax = 0;
+        for (let i = 0; i < x.cols; i++) amax = Math.max(amax, Math.abs(xs[row + i]));
+        const s = Math.fround(amax / 127);
+        heap.f32[(xScales >> 2) + t] = s;
+        const base = xq + t * rowBytes;
+        q.fill(0, base, base + rowBytes);
+        if (s > 0) for (let i = 0; i < x.cols; i++) q[base + i] = Math.max(-127, Math.min(127, Math.round(xs[row + i] / s)));
+      }
+      k.lmHeadI8(table.offset, table.scalesOffset as number, table.rows, rowBytes, xq, xScales, T, out.offset);
     },
   };
 }

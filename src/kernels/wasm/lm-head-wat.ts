@@ -111,3 +111,49 @@ export function lmHeadWat(storage: TableStorage, relaxed: boolean): string {
       (local.set $v (i32.add (local.get $v) (i32.const 1)))
       (br $vloop))))`;
 }
+
+/**
+ * The opt-in lossy lm_head (LoadOptions.lmHead = 'int8'): table rows stored as int8 with one float32 scale per row
+ * (absmax / 127), activations quantised per token the same way, integer dot products (exact: products fit i16,
+ * sums i32), out[t, v] = Σ q_v,i · q_t,i · rowScale[v] · xScale[t]. Half the bytes of F16 and a third of the
+ * vector operations per weight. Rows pad to a multiple of 16 bytes (zeros).
+ *
+ * lm_head_i8(table, scales, V, dPad, xq, xScales, T, out, v0, v1): table int8 [V, dPad]; scales f32 [V];
+ * xq int8 [T, dPad]; xScales f32 [T]; out f32 [T, V].
+ */
+export const LM_HEAD_I8_WAT = `
+  (func $lm_head_i8 (export "lm_head_i8")
+    (param $table i32) (param $scales i32) (param $V i32) (param $d i32) (param $xq i32) (param $xScales i32) (param $T i32) (param $out i32) (param $v0 i32) (param $v1 i32)
+    (local $v i32) (local $t i32) (local $i i32) (local $rp i32) (local $xp i32) (local $w v128) (local $x v128) (local $acc v128) (local $acc2 v128) (local $s f32)
+    (local.set $v (local.get $v0))
+    (block $vdone (loop $vloop
+      (br_if $vdone (i32.ge_u (local.get $v) (local.get $v1)))
+      (local.set $s (f32.load (i32.add (local.get $scales) (i32.shl (local.get $v) (i32.const 2)))))
+      (local.set $t (i32.const 0))
+      (block $tdone (loop $tloop
+        (br_if $tdone (i32.ge_u (local.get $t) (local.get $T)))
+        (local.set $rp (i32.add (local.get $table) (i32.mul (local.get $v) (local.get $d))))
+        (local.set $xp (i32.add (local.get $xq) (i32.mul (local.get $t) (local.get $d))))
+        (local.set $acc (v128.const i64x2 0 0))
+        (local.set $acc2 (v128.const i64x2 0 0))
+        (local.set $i (i32.const 0))
+        (block $idone (loop $iloop
+          (br_if $idone (i32.ge_u (local.get $i) (local.get $d)))
+          (local.set $w (v128.load (local.get $rp)))
+          (local.set $x (v128.load (local.get $xp)))
+          (local.set $acc (i32x4.add (local.get $acc) (i32x4.extadd_pairwise_i16x8_s (i16x8.extmul_low_i8x16_s (local.get $w) (local.get $x)))))
+          (local.set $acc2 (i32x4.add (local.get $acc2) (i32x4.extadd_pairwise_i16x8_s (i16x8.extmul_high_i8x16_s (local.get $w) (local.get $x)))))
+          (local.set $rp (i32.add (local.get $rp) (i32.const 16)))
+          (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
+          (local.set $i (i32.add (local.get $i) (i32.const 16)))
+          (br $iloop)))
+        (local.set $acc (i32x4.add (local.get $acc) (local.get $acc2)))
+        (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $V)) (local.get $v)) (i32.const 2)))
+          (f32.mul (f32.mul (f32.convert_i32_s (i32.add (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 1 (local.get $acc)))
+                                                         (i32.add (i32x4.extract_lane 2 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc)))))
+                            (local.get $s))
+                   (f32.load (i32.add (local.get $xScales) (i32.shl (local.get $t) (i32.const 2))))))
+        (local.set $t (i32.add (local.get $t) (i32.const 1)))
+        (br $tloop)))
+      (local.set $v (i32.add (local.get $v) (i32.const 1)))
+      (br $vloop))))`;
