@@ -99,6 +99,30 @@ for (const kind of ['f16', 'bf16'] as const) {
   });
 }
 
+describe('half tables with pre-scaled x (lm_head_f16x)', () => {
+  it('give bit for bit the results of widening with a multiply (the same real products, rounded the same)', async () => {
+    type Pool = { lmHead(s: string, table: number, V: number, d: number, x: number, T: number, out: number): void };
+    const pool = (backend as unknown as { pool: Pool }).pool;
+    let compared = 0;
+    await fc.assert(
+      fc.asyncProperty(tableCase('f16'), async ({ V, d, T, table, x }) => {
+        const handle = backend.uploadMatrix(fromArray('f32', [V, d], table)) as WasmMatrix;
+        if (handle.storage !== 'f16') return; // bf16-exact tables take the bf16 kernel
+        const xb = backend.allocate(T, d);
+        backend.write(xb, x);
+        const viaOp = backend.allocate(T, V);
+        backend.ops.lmHead({ out: viaOp, x: xb, table: handle, fromRow: 0 }); // |x| < 2^16: the f16x kernel
+        const direct = backend.allocate(T, V);
+        pool.lmHead('f16', handle.offset, V, d, (xb as unknown as { offset: number }).offset, T, (direct as unknown as { offset: number }).offset);
+        expect(Array.from(await backend.read(viaOp))).toEqual(Array.from(await backend.read(direct)));
+        compared++;
+      }),
+      { numRuns: 100 },
+    );
+    expect(compared).toBeGreaterThan(50);
+  });
+});
+
 describe('tables filled in place (allocateTable)', () => {
   it('are kept where they were written, without a copy, and give the same logits as an uploaded copy', async () => {
     const [V, d] = [7, 20];

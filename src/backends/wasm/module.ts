@@ -6,6 +6,7 @@ export interface KernelExports {
   ternary_dots_rows(w: number, groups: number, kblocks: number, x: number, T: number, out: number, scratch: number, g0: number, g1: number): void;
   lm_head_f32(table: number, V: number, d: number, x: number, T: number, out: number, v0: number, v1: number): void;
   lm_head_f16(table: number, V: number, d: number, x: number, T: number, out: number, v0: number, v1: number): void;
+  lm_head_f16x(table: number, V: number, d: number, x: number, T: number, out: number, v0: number, v1: number): void;
   lm_head_bf16(table: number, V: number, d: number, x: number, T: number, out: number, v0: number, v1: number): void;
   lm_head_i8(table: number, scales: number, V: number, d: number, xq: number, xScales: number, T: number, out: number, v0: number, v1: number): void;
   attention_heads(q: number, kc: number, vc: number, out: number, T: number, startPos: number, H: number, Hkv: number, D: number, cap: number, scores: number, h0: number, h1: number): void;

@@ -153,8 +153,22 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       const out = act('lmHead', a.out);
       const x = act('lmHead', a.x);
       const table = a.table as WasmMatrix;
+      const xAt = x.offset + a.fromRow * x.cols * 4;
+      if (table.storage === 'f16') {
+        // Hand the half kernel x · 2^112 when that is exact (|x| < 2^16), sparing it a multiply per weight.
+        const xs = heap.f32.subarray(xAt >> 2, (xAt >> 2) + out.rows * x.cols);
+        let amax = 0;
+        for (let i = 0; i < xs.length; i++) amax = Math.max(amax, Math.abs(xs[i]));
+        if (amax < 2 ** 16) {
+          const scaled = scratch('lmHeadScaledX', xs.length * 4);
+          const dst = heap.f32.subarray(scaled >> 2, (scaled >> 2) + xs.length);
+          for (let i = 0; i < xs.length; i++) dst[i] = xs[i] * 2 ** 112;
+          k.lmHead('f16x', table.offset, table.rows, table.cols, scaled, out.rows, out.offset);
+          return;
+        }
+      }
       if (table.storage !== 'i8') {
-        k.lmHead(table.storage, table.offset, table.rows, table.cols, x.offset + a.fromRow * x.cols * 4, out.rows, out.offset);
+        k.lmHead(table.storage, table.offset, table.rows, table.cols, xAt, out.rows, out.offset);
         return;
       }
       // The lossy int8 path: each token row quantised absmax → int8 (rows padded with zeros), then integer dots.

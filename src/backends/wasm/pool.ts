@@ -9,7 +9,7 @@ import type { KernelExports } from './module.js';
 
 const SLOT_INTS = 16; // per worker: [0] command seq, [1] done seq, [2] op, [3..15] args
 /** The kernels a worker runs, by op number; a share's range is always the last two arguments. */
-const SPLIT_KERNELS = ['ternary_dots_rows', 'lm_head_f32', 'lm_head_f16', 'lm_head_bf16', 'lm_head_i8', 'attention_heads', 'rmsnorm_rows', 'silu_mul', 'relu_sq_mul', 'add'] as const;
+const SPLIT_KERNELS = ['ternary_dots_rows', 'lm_head_f32', 'lm_head_f16', 'lm_head_f16x', 'lm_head_bf16', 'lm_head_i8', 'attention_heads', 'rmsnorm_rows', 'silu_mul', 'relu_sq_mul', 'add'] as const;
 type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const OP_EXIT = -1;
 /**
@@ -92,7 +92,7 @@ export class KernelPool {
   }
 
   /** lm_head over all `V` rows of a table stored as `storage`, split by vocabulary rows. */
-  lmHead(storage: 'f32' | 'f16' | 'bf16', table: number, V: number, d: number, x: number, T: number, out: number): void {
+  lmHead(storage: 'f32' | 'f16' | 'f16x' | 'bf16', table: number, V: number, d: number, x: number, T: number, out: number): void {
     this.split(`lm_head_${storage}`, V, V * d * T, () => [table, V, d, x, T, out]);
   }
 
