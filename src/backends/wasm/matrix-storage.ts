@@ -79,9 +79,10 @@ export function decodeTableRow(heap: WasmHeap, table: WasmMatrix, r: number, dst
 }
 
 /**
- * The lossy int8 form of a table (BackendOptions.lmHead = 'int8'): each row r as q = round(v / s_r) with
- * s_r = max|row| / 127 (float32), into `q` (rows of `rowBytes`, padding zero) and `scales`. `row(r, dst)` supplies
- * the float32 values of row r, so a 16-bit table is never widened whole.
+ * The lossy int8 form of table rows, or of the activations entering the int8 lm_head (BackendOptions.lmHead =
+ * 'int8'): each row r as q = round(v / s_r) with s_r = max|row| / 127 (float32), into `q` (rows of `rowBytes`,
+ * padding left as it is: zero) and `scales`. `row(r, dst)` supplies the float32 values of row r, so a 16-bit table
+ * is never widened whole.
  */
 export function quantizeTableRows(rows: number, cols: number, row: (r: number, dst: Float32Array) => void, q: Int8Array, rowBytes: number, scales: Float32Array): void {
   const v = new Float32Array(cols);

@@ -8,7 +8,7 @@
 import { quantizeQ8K, Q8K_BLOCK } from '../../kernels/reference/quantize-q8k.js';
 import type { BackendOps, GatedArgs, TernaryMatmulFloatArgs } from '../ops.js';
 import { act, kvCache, quantized, type WasmActivations, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
-import { decodeTableRow } from './matrix-storage.js';
+import { decodeTableRow, quantizeTableRows } from './matrix-storage.js';
 import type { WasmHeap } from './heap.js';
 import { ternaryAt } from './layout.js';
 import type { KernelPool } from './pool.js';
@@ -176,18 +176,10 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       const T = out.rows;
       const xq = scratch('lmHeadX', T * rowBytes);
       const xScales = scratch('lmHeadXScales', T * 4);
-      const q = heap.i8;
       const xs = x.data;
-      for (let t = 0; t < T; t++) {
-        const row = (a.fromRow + t) * x.cols;
-        let amax = 0;
-        for (let i = 0; i < x.cols; i++) amax = Math.max(amax, Math.abs(xs[row + i]));
-        const s = Math.fround(amax / 127);
-        heap.f32[(xScales >> 2) + t] = s;
-        const base = xq + t * rowBytes;
-        q.fill(0, base, base + rowBytes);
-        if (s > 0) for (let i = 0; i < x.cols; i++) q[base + i] = Math.max(-127, Math.min(127, Math.round(xs[row + i] / s)));
-      }
+      const q = heap.i8.subarray(xq, xq + T * rowBytes).fill(0); // the scratch is reused: padding must read zero
+      const scales = heap.f32.subarray(xScales >> 2, (xScales >> 2) + T);
+      quantizeTableRows(T, x.cols, (t, dst) => dst.set(xs.subarray((a.fromRow + t) * x.cols, (a.fromRow + t + 1) * x.cols)), q, rowBytes, scales);
       k.lmHeadI8(table.offset, table.scalesOffset as number, table.rows, rowBytes, xq, xScales, T, out.offset);
     },
   };

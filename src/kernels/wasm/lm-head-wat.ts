@@ -59,46 +59,41 @@ const madd = (relaxed: boolean, a: string, b: string, acc: string): string =>
 const hsum = (v: string): string =>
   `(f32.add (f32.add (f32x4.extract_lane 0 ${v}) (f32x4.extract_lane 1 ${v})) (f32.add (f32x4.extract_lane 2 ${v}) (f32x4.extract_lane 3 ${v})))`;
 
-/** The dot products of `rows` consecutive table rows (from $v) with token $t's x, stored to out. */
-function rowsPass(storage: TableKernel, relaxed: boolean, rows: number): string {
+/** The dot product of table row $v with token $t's x, stored to out[t, v]. */
+function rowPass(storage: TableKernel, relaxed: boolean): string {
   const b = BYTES[storage];
-  const rs = [...Array(rows).keys()];
-  const step = (n: number): string => rs.map((r) => `(local.set $rp${r} (i32.add (local.get $rp${r}) (i32.const ${n * b})))`).join(' ');
+  const step = (n: number): string => `(local.set $rp (i32.add (local.get $rp) (i32.const ${n * b})))`;
   return `
-        (local.set $rp0 (i32.add (local.get $table) (i32.mul (i32.mul (local.get $v) (local.get $d)) (i32.const ${b}))))
-        ${rs.slice(1).map((r) => `(local.set $rp${r} (i32.add (local.get $rp0) (i32.mul (local.get $d) (i32.const ${r * b}))))`).join(' ')}
+        (local.set $rp (i32.add (local.get $table) (i32.mul (i32.mul (local.get $v) (local.get $d)) (i32.const ${b}))))
         (local.set $xp (i32.add (local.get $x) (i32.shl (i32.mul (local.get $t) (local.get $d)) (i32.const 2))))
-        ${rs.map((r) => `(local.set $a${r} (v128.const i64x2 0 0)) (local.set $b${r} (v128.const i64x2 0 0))`).join(' ')}
+        (local.set $a (v128.const i64x2 0 0))
+        (local.set $b (v128.const i64x2 0 0))
         (local.set $i (i32.const 0))
         (block $idone (loop $iloop
           (br_if $idone (i32.gt_u (i32.add (local.get $i) (i32.const 8)) (local.get $d)))
-          (local.set $x0 (v128.load (local.get $xp)))
-          (local.set $x1 (v128.load offset=16 (local.get $xp)))
-          ${rs.map((r) => `(local.set $a${r} ${madd(relaxed, load4(storage, `$rp${r}`, 0), '(local.get $x0)', `(local.get $a${r})`)})
-          (local.set $b${r} ${madd(relaxed, load4(storage, `$rp${r}`, 4 * b), '(local.get $x1)', `(local.get $b${r})`)})`).join('\n          ')}
+          (local.set $a ${madd(relaxed, load4(storage, '$rp', 0), '(v128.load (local.get $xp))', '(local.get $a)')})
+          (local.set $b ${madd(relaxed, load4(storage, '$rp', 4 * b), '(v128.load offset=16 (local.get $xp))', '(local.get $b)')})
           ${step(8)}
           (local.set $xp (i32.add (local.get $xp) (i32.const 32)))
           (local.set $i (i32.add (local.get $i) (i32.const 8)))
           (br $iloop)))
         (block $jdone (loop $jloop
           (br_if $jdone (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $d)))
-          (local.set $x0 (v128.load (local.get $xp)))
-          ${rs.map((r) => `(local.set $a${r} ${madd(relaxed, load4(storage, `$rp${r}`, 0), '(local.get $x0)', `(local.get $a${r})`)})`).join(' ')}
+          (local.set $a ${madd(relaxed, load4(storage, '$rp', 0), '(v128.load (local.get $xp))', '(local.get $a)')})
           ${step(4)}
           (local.set $xp (i32.add (local.get $xp) (i32.const 16)))
           (local.set $i (i32.add (local.get $i) (i32.const 4)))
           (br $jloop)))
-        ${rs.map((r) => `(local.set $tail${r} (f32.const 0))`).join(' ')}
+        (local.set $tail (f32.const 0))
         (block $kdone (loop $kloop
           (br_if $kdone (i32.ge_u (local.get $i) (local.get $d)))
-          (local.set $xs (f32.load (local.get $xp)))
-          ${rs.map((r) => `(local.set $tail${r} (f32.add (local.get $tail${r}) (f32.mul ${load1(storage, `$rp${r}`)} (local.get $xs))))`).join(' ')}
+          (local.set $tail (f32.add (local.get $tail) (f32.mul ${load1(storage, '$rp')} (f32.load (local.get $xp)))))
           ${step(1)}
           (local.set $xp (i32.add (local.get $xp) (i32.const 4)))
           (local.set $i (i32.add (local.get $i) (i32.const 1)))
           (br $kloop)))
-        (local.set $o (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $V)) (local.get $v)) (i32.const 2))))
-        ${rs.map((r) => `(f32.store offset=${4 * r} (local.get $o) (f32.add (local.get $tail${r}) ${hsum(`(f32x4.add (local.get $a${r}) (local.get $b${r}))`)}))`).join('\n        ')}`;
+        (f32.store (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $t) (local.get $V)) (local.get $v)) (i32.const 2)))
+          (f32.add (local.get $tail) ${hsum('(f32x4.add (local.get $a) (local.get $b))')}))`;
 }
 
 export function lmHeadWat(storage: TableKernel, relaxed: boolean): string {
@@ -110,15 +105,14 @@ export function lmHeadWat(storage: TableKernel, relaxed: boolean): string {
         (local.set $t (i32.const 0))
         (block $tdone (loop $tloop
           (br_if $tdone (i32.ge_u (local.get $t) (local.get $T)))
-          ${rowsPass(storage, relaxed, 1)}
+          ${rowPass(storage, relaxed)}
           (local.set $t (i32.add (local.get $t) (i32.const 1)))
           (br $tloop)))))`;
   return `
   (func $lm_head_${storage} (export "lm_head_${storage}")
     (param $table i32) (param $V i32) (param $d i32) (param $x i32) (param $T i32) (param $out i32) (param $v0 i32) (param $v1 i32)
-    (local $v i32) (local $k i32) (local $mid i32) (local $t i32) (local $i i32) (local $rp0 i32) (local $xp i32) (local $o i32)
-    (local $a0 v128) (local $b0 v128) (local $x0 v128) (local $x1 v128)
-    (local $tail0 f32) (local $xs f32) (local $halfBits v128) (local $two112 v128)
+    (local $v i32) (local $k i32) (local $mid i32) (local $t i32) (local $i i32) (local $rp i32) (local $xp i32)
+    (local $a v128) (local $b v128) (local $tail f32) (local $halfBits v128) (local $two112 v128)
     (local.set $halfBits (i32x4.splat (i32.const ${HALF_BITS})))
     (local.set $two112 (f32x4.splat (f32.const ${TWO_112})))
     (local.set $mid (i32.add (local.get $v0) (i32.shr_u (i32.add (i32.sub (local.get $v1) (local.get $v0)) (i32.const 1)) (i32.const 1))))
