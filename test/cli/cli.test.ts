@@ -2,14 +2,25 @@
  * The `bitnet` command as a user runs it: stdout for results, stderr for progress, exit codes for failures.
  * Expected ids and logits come from the float64 oracle in golden/tiny-bitnet.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { golden, readF64, worstRelative } from '../helpers/golden.js';
 
 const p0 = golden.prompts[0];
+
+describe('the bitnet executable', () => {
+  it('runs by itself (shebang, execute bit from the build), as npx and npm bin links run it', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const r = spawnSync(CLI, ['--version'], { encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+});
 
 describe('bitnet run', () => {
   it('prints the oracle greedy continuation as one JSON object with --json', async () => {
