@@ -3,7 +3,8 @@
  * over the same shared memory and waits for commands in a small shared control block. Hand-off is a bounded spin
  * followed by Atomics.wait: a wait/notify round trip alone costs ~50 µs here and a token needs ~60–120 hand-offs,
  * while an unbounded spin collapses when another process shares the cores (../shared reference wasm-kernels.md).
- * The calling thread always takes the first share itself.
+ * The calling thread always takes the first share itself. On a browser's main thread, which may not block, it
+ * spins for the (short) rest of the workers' shares instead; an engine run inside a Web Worker sleeps as in Node.
  */
 import type { KernelExports } from './module.js';
 
@@ -25,13 +26,14 @@ const SPIN = 2000;
  */
 const MIN_SPLIT_MACS = 1 << 16;
 
-// The worker's whole program, as source text so that it runs the same from src/ (vitest) and dist/.
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { module, memory, control, index } = workerData;
+// The worker's program, as source text so that it runs the same from src/ (vitest), dist/ and a browser bundle.
+// The setup and the command loop are shared; only how the worker gets its data and says it is ready differ.
+const WORKER_SETUP = `
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const kernels = ${JSON.stringify(SPLIT_KERNELS)}.map((name) => k[name]);
 const c = new Int32Array(control, index * ${SLOT_INTS * 4}, ${SLOT_INTS});
+`;
+const WORKER_LOOP = `
 let seen = 0;
 for (;;) {
   let spins = 0;
@@ -45,36 +47,102 @@ for (;;) {
   Atomics.store(c, 1, seen);
   Atomics.notify(c, 1);
 }
+`;
+const NODE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { module, memory, control, index } = workerData;
+${WORKER_SETUP}${WORKER_LOOP}
 parentPort.close();
 `;
+/** A dedicated Web Worker: gets the module and the shared memory by message (both clone across threads). */
+const BROWSER_WORKER = `
+self.onmessage = ({ data: { module, memory, control, index } }) => {
+  self.onmessage = null;
+  ${WORKER_SETUP}
+  self.postMessage('ready');
+  ${WORKER_LOOP}
+  self.close();
+};
+`;
 
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
+interface PoolWorker {
+  terminate(): unknown;
+}
+
+/** Whether this thread may block in Atomics.wait (a browser's main thread may not; workers and Node may). */
+function threadCanBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // value differs: returns at once where allowed
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startNodeWorkers(count: number, data: (index: number) => object): Promise<PoolWorker[]> {
+  const { Worker } = await import('node:worker_threads');
+  return Array.from({ length: count }, (_, i) => {
+    const w = new Worker(NODE_WORKER, { eval: true, workerData: data(i) });
+    w.unref(); // never keeps a process alive
+    return w;
+  });
+}
+
+/**
+ * Web Workers start asynchronously, and a worker cannot start while the page's thread is busy, so each one is
+ * awaited until it has its instance and says so; only then may the calling thread hand it work and wait.
+ */
+async function startBrowserWorkers(count: number, data: (index: number) => object): Promise<PoolWorker[]> {
+  const url = URL.createObjectURL(new Blob([BROWSER_WORKER], { type: 'text/javascript' }));
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: count }, (_, i) => {
+        const w = new Worker(url, { name: `bitnet-wasm-${i + 1}` });
+        workers.push(w);
+        return new Promise<void>((resolve, reject) => {
+          w.onmessage = () => resolve();
+          w.onerror = (e) => reject(new Error(`a Web Worker of the wasm backend failed to start: ${e.message || 'unknown error'}`));
+          w.postMessage(data(i));
+        });
+      }),
+    );
+  } catch (err) {
+    workers.forEach((w) => w.terminate());
+    throw err;
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+  return workers;
 }
 
 export class KernelPool {
   private readonly control: Int32Array;
   private seq = 0;
 
-  private constructor(private readonly local: KernelExports, private readonly workers: NodeWorker[], control: SharedArrayBuffer) {
+  private constructor(
+    private readonly local: KernelExports,
+    private readonly workers: PoolWorker[],
+    control: SharedArrayBuffer,
+    /** False on a browser's main thread: it spins until the workers finish instead of sleeping. */
+    private readonly canBlock: boolean,
+  ) {
     this.control = new Int32Array(control);
   }
 
-  /** A pool of `threads` − 1 workers plus the calling thread (Node only; elsewhere the calling thread alone). */
+  /**
+   * A pool of `threads` − 1 workers plus the calling thread: worker_threads in Node, Web Workers in browsers
+   * (where the page must be cross-origin isolated for shared memory, as loadKernels already requires). Elsewhere,
+   * or with threads = 1, the calling thread alone.
+   */
   static async create(module: WebAssembly.Module, memory: WebAssembly.Memory, local: KernelExports, threads: number): Promise<KernelPool> {
     const control = new SharedArrayBuffer(Math.max(1, threads - 1) * SLOT_INTS * 4);
-    const workers: NodeWorker[] = [];
+    const data = (index: number): object => ({ module, memory, control, index });
     const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
-    if (isNode && threads > 1) {
-      const { Worker } = await import('node:worker_threads');
-      for (let i = 0; i < threads - 1; i++) {
-        const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { module, memory, control, index: i } });
-        w.unref(); // never keeps a process alive
-        workers.push(w);
-      }
-    }
-    return new KernelPool(local, workers, control);
+    let workers: PoolWorker[] = [];
+    if (threads > 1 && isNode) workers = await startNodeWorkers(threads - 1, data);
+    else if (threads > 1 && typeof Worker === 'function' && typeof Blob === 'function') workers = await startBrowserWorkers(threads - 1, data);
+    return new KernelPool(local, workers, control, threadCanBlock());
   }
 
   /** The calling thread's kernels, for work too small to split. */
@@ -144,7 +212,7 @@ export class KernelPool {
       const done = (i - 1) * SLOT_INTS + 1;
       let spins = 0;
       for (let v = Atomics.load(c, done); v !== seq; v = Atomics.load(c, done)) {
-        if (++spins > SPIN) {
+        if (++spins > SPIN && this.canBlock) {
           Atomics.wait(c, done, v);
           spins = 0;
         }
