@@ -1,8 +1,10 @@
 /**
- * Positional file reads shared by the container readers: every failure is a FormatError naming the file and offset.
+ * Positional file reads shared by the container readers (Node only): every failure is a FormatError naming the file
+ * and offset. `fileSource` gives an open file as the environment-neutral ByteSource of byte-source.ts.
  */
-import { openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { FormatError } from '../errors.js';
+import type { ByteSource } from './byte-source.js';
 
 /** Opens `path` read-only; a missing or unreadable file is a FormatError, not a bare Node error. */
 export function openForReading(path: string): number {
@@ -28,4 +30,29 @@ export function readExactlyInto(path: string, fd: number, position: number, dst:
     done += n;
   }
   return dst;
+}
+
+/** Opens `path` as a ByteSource (positional reads, nothing read up front); close it when done. */
+export function fileSource(path: string): ByteSource {
+  const fd = openForReading(path);
+  let size: number;
+  try {
+    size = fstatSync(fd).size;
+  } catch (err) {
+    closeSync(fd);
+    throw new FormatError(path, `cannot be read: ${(err as Error).message}`, {}, { cause: err });
+  }
+  let open = true;
+  return {
+    path,
+    size,
+    readInto(position, dst) {
+      if (!open) throw new FormatError(path, 'file is closed', { offset: position });
+      return readExactlyInto(path, fd, position, dst);
+    },
+    close() {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
 }

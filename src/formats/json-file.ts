@@ -1,12 +1,12 @@
 /**
- * Reads a small JSON file (config.json, generation_config.json, …) with a size cap, turning every failure into a
- * FormatError that names the file. JSON.parse never invokes `__proto__` setters, and callers read keys with
- * Object.hasOwn, so a hostile file cannot pollute prototypes.
+ * Reads a small JSON file (config.json, generation_config.json, …) from disk (Node) with a size cap; parsing and its
+ * errors are json-text.ts's, shared with the in-memory model folders a browser uses.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { FormatError } from '../errors.js';
+import { MAX_JSON_BYTES, parseJsonText } from './json-text.js';
 
-export const MAX_JSON_BYTES = 64 * 1024 * 1024;
+export { MAX_JSON_BYTES } from './json-text.js';
 
 export function readJsonFile(path: string, maxBytes = MAX_JSON_BYTES): unknown {
   let size: number;
@@ -16,10 +16,5 @@ export function readJsonFile(path: string, maxBytes = MAX_JSON_BYTES): unknown {
     throw new FormatError(path, 'cannot be read (missing?)', {}, { cause: err });
   }
   if (size > maxBytes) throw new FormatError(path, `is ${size} bytes; the limit for this file is ${maxBytes}`);
-  const text = readFileSync(path, 'utf8');
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new FormatError(path, `is not valid JSON: ${(err as Error).message}`, {}, { cause: err });
-  }
+  return parseJsonText(path, readFileSync(path, 'utf8'));
 }

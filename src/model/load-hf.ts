@@ -1,186 +1,19 @@
 /**
- * Loads a Hugging Face BitNet folder (config.json + model.safetensors in the offline-packed layout of
- * microsoft/bitnet-b1.58-2B-4T, formats §2.8) into a ModelConfig and backend-neutral ModelWeights. Tensor names
- * are spelled out in full so a weight's checkpoint name can be read off the code. Every tensor's dtype and shape
- * is checked against the config before use; ternary weights are repacked once into the engine's row layout.
+ * Hugging Face BitNet folders on disk (Node). The loading itself (config, shapes, ternary repacking) is
+ * hf-checkpoint.ts's, which reads any ModelFolder.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { FormatError } from '../errors.js';
-import { readU16LE } from '../formats/float16.js';
-import { unpackHfTernary } from '../formats/hf-packing.js';
-import { readJsonFile } from '../formats/json-file.js';
-import { SafetensorsFile } from '../formats/safetensors.js';
-import { packTernaryRows } from '../formats/ternary-rows.js';
-import { fromArray, type Tensor } from '../tensor.js';
-import { configFromHf, type ModelConfig, type WeightScaleMode } from './config.js';
-import { readAllWeights, type FloatTable, type LayerWeights, type ModelWeights, type TableAllocator, type TernaryMatrix, type WeightSource } from './weights.js';
+import { diskFolder } from '../formats/disk-folder.js';
+import { openHfCheckpoint, type HfCheckpoint, type OpenHfFolder } from './hf-checkpoint.js';
+import { readAllWeights } from './weights.js';
 
-export interface HfCheckpoint {
-  readonly dir: string;
-  readonly config: ModelConfig;
-  readonly weights: ModelWeights;
-  /** generation_config.json as written (null when absent); the engine reads its sampling defaults. */
-  readonly generationConfig: Record<string, unknown> | null;
-}
-
-/** An open HF folder whose weights are read on demand; close it when done. */
-export interface OpenHfFolder extends Omit<HfCheckpoint, 'weights'> {
-  readonly weights: WeightSource;
-  close(): void;
-}
-
-/** Tensor lookup across one model.safetensors or the shards named by model.safetensors.index.json. */
-class TensorSource {
-  private readonly files = new Map<string, SafetensorsFile>();
-  private readonly byName = new Map<string, SafetensorsFile>();
-
-  constructor(dir: string) {
-    const single = join(dir, 'model.safetensors');
-    const index = join(dir, 'model.safetensors.index.json');
-    try {
-      if (existsSync(single)) {
-        const f = SafetensorsFile.open(single);
-        this.files.set(single, f);
-        for (const name of f.header.tensors.keys()) this.byName.set(name, f);
-      } else if (existsSync(index)) {
-        this.openShards(dir, index);
-      } else {
-        throw new FormatError(single, 'not found (nor model.safetensors.index.json)');
-      }
-    } catch (err) {
-      this.close();
-      throw err;
-    }
-  }
-
-  private openShards(dir: string, index: string): void {
-    const raw = readJsonFile(index) as { weight_map?: unknown };
-    const map = raw !== null && typeof raw === 'object' && Object.hasOwn(raw, 'weight_map') ? raw.weight_map : undefined;
-    if (typeof map !== 'object' || map === null) throw new FormatError(index, 'weight_map must be an object', { field: 'weight_map' });
-    for (const [name, shard] of Object.entries(map)) {
-      if (typeof shard !== 'string' || shard.includes('/') || shard.includes('\\')) {
-        throw new FormatError(index, 'shard must be a file name in the same folder', { field: `weight_map.${name}` });
-      }
-      const path = join(dir, shard);
-      let f = this.files.get(path);
-      if (f === undefined) {
-        f = SafetensorsFile.open(path);
-        this.files.set(path, f);
-      }
-      if (!f.has(name)) throw new FormatError(path, 'tensor named by the index is missing', { field: name });
-      this.byName.set(name, f);
-    }
-  }
-
-  file(name: string): SafetensorsFile {
-    const f = this.byName.get(name);
-    if (f === undefined) throw new FormatError(this.files.keys().next().value ?? 'model.safetensors', 'missing tensor', { field: name });
-    return f;
-  }
-
-  has(name: string): boolean {
-    return this.byName.has(name);
-  }
-
-  close(): void {
-    for (const f of this.files.values()) f.close();
-  }
-}
-
-/** The file holding tensor `name`, after checking that the tensor has the config's shape. */
-function shapedFile(src: TensorSource, name: string, shape: number[]): SafetensorsFile {
-  const f = src.file(name);
-  const info = f.info(name);
-  if (info.shape.length !== shape.length || info.shape.some((d, i) => d !== shape[i])) {
-    throw new FormatError(f.path, `shape [${info.shape.join(', ')}] does not match the config's [${shape.join(', ')}]`, { field: name });
-  }
-  return f;
-}
-
-function floatTensor(src: TensorSource, name: string, shape: number[]): Tensor<'f32'> {
-  return fromArray('f32', shape, shapedFile(src, name, shape).readFloat32(name));
-}
-
-/** An embedding / lm_head table: BF16 and F16 as their raw bits, read straight into `alloc`'s memory when given. */
-function floatTable(src: TensorSource, name: string, [rows, cols]: [number, number], alloc?: TableAllocator): FloatTable {
-  const f = shapedFile(src, name, [rows, cols]);
-  const info = f.info(name);
-  if (info.dtype === 'BF16' || info.dtype === 'F16') {
-    const dtype = info.dtype === 'BF16' ? 'bf16' : 'f16';
-    const dst = (alloc?.(dtype, rows, cols) ?? new Uint16Array(rows * cols)) as Uint16Array;
-    return fromArray(dtype, [rows, cols], readU16LE(dst, (bytes) => f.readBytesInto(name, bytes)));
-  }
-  return fromArray('f32', [rows, cols], f.readFloat32(name));
-}
-
-function scalar(src: TensorSource, name: string): number {
-  const f = src.file(name);
-  const info = f.info(name);
-  if (info.shape.reduce((a, b) => a * b, 1) !== 1) throw new FormatError(f.path, `expected one element, shape is [${info.shape.join(', ')}]`, { field: name });
-  const v = f.readFloat32(name)[0];
-  if (!Number.isFinite(v) || v === 0) throw new FormatError(f.path, `weight scale must be finite and non-zero, got ${v}`, { field: name });
-  return v;
-}
-
-function ternary(src: TensorSource, prefix: string, rows: number, cols: number, mode: WeightScaleMode): TernaryMatrix {
-  const name = `${prefix}.weight`;
-  const f = src.file(name);
-  const info = f.info(name);
-  if (info.dtype !== 'U8') throw new FormatError(f.path, `expected U8 offline-packed ternary weights, found ${info.dtype}`, { field: `${name}.dtype` });
-  if (rows % 4 !== 0 || info.shape.length !== 2 || info.shape[0] !== rows / 4 || info.shape[1] !== cols) {
-    throw new FormatError(f.path, `shape [${info.shape.join(', ')}] does not match the config's packed [${rows / 4}, ${cols}]`, { field: name });
-  }
-  const { ternary: t, badCode } = unpackHfTernary(f.readBytes(name), rows, cols);
-  if (badCode >= 0) throw new FormatError(f.path, `code 3 (not a ternary value) at element ${badCode}`, { field: name });
-  const weightScale = scalar(src, `${prefix}.weight_scale`);
-  return { rows, cols, packed: packTernaryRows(t, rows, cols), scale: mode === 'multiply' ? weightScale : 1 / weightScale, storage: 'hf-packed' };
-}
-
-function layer(src: TensorSource, c: ModelConfig, i: number, mode: WeightScaleMode): LayerWeights {
-  const p = `model.layers.${i}`;
-  const d = c.hiddenSize;
-  const qDim = c.numHeads * c.headDim;
-  const kvDim = c.numKvHeads * c.headDim;
-  const f = c.intermediateSize;
-  return {
-    attnNorm: floatTensor(src, `${p}.input_layernorm.weight`, [d]),
-    q: ternary(src, `${p}.self_attn.q_proj`, qDim, d, mode),
-    k: ternary(src, `${p}.self_attn.k_proj`, kvDim, d, mode),
-    v: ternary(src, `${p}.self_attn.v_proj`, kvDim, d, mode),
-    attnSubNorm: floatTensor(src, `${p}.self_attn.attn_sub_norm.weight`, [qDim]),
-    o: ternary(src, `${p}.self_attn.o_proj`, d, qDim, mode),
-    ffnNorm: floatTensor(src, `${p}.post_attention_layernorm.weight`, [d]),
-    gate: ternary(src, `${p}.mlp.gate_proj`, f, d, mode),
-    up: ternary(src, `${p}.mlp.up_proj`, f, d, mode),
-    ffnSubNorm: floatTensor(src, `${p}.mlp.ffn_sub_norm.weight`, [f]),
-    down: ternary(src, `${p}.mlp.down_proj`, d, f, mode),
-  };
-}
+export { openHfCheckpoint, type HfCheckpoint, type OpenHfFolder } from './hf-checkpoint.js';
 
 /**
  * Opens `dir`: reads config.json and generation_config.json and opens the safetensors; tensors are read when the
  * returned source asks for them. Throws FormatError / ConfigError naming the file and field (leaving no file open).
  */
 export function openHfFolder(dir: string): OpenHfFolder {
-  const configPath = join(dir, 'config.json');
-  const { model: config, weightScaleMode } = configFromHf(readJsonFile(configPath), configPath);
-  const genPath = join(dir, 'generation_config.json');
-  const gen = existsSync(genPath) ? readJsonFile(genPath) : null;
-  if (gen !== null && (typeof gen !== 'object' || Array.isArray(gen))) throw new FormatError(genPath, 'must be a JSON object');
-
-  const src = new TensorSource(dir);
-  const c = config;
-  const table: [number, number] = [c.vocabSize, c.hiddenSize];
-  const weights: WeightSource = {
-    numLayers: c.numLayers,
-    tokenEmbedding: (alloc) => floatTable(src, 'model.embed_tokens.weight', table, alloc),
-    layer: (i) => layer(src, c, i, weightScaleMode),
-    outputNorm: () => floatTensor(src, 'model.norm.weight', [c.hiddenSize]),
-    // Tied embeddings are resolved here and only here: lmHead null means "use tokenEmbedding".
-    lmHead: (alloc) => (c.tieWordEmbeddings ? null : floatTable(src, 'lm_head.weight', table, alloc)),
-  };
-  return { dir, config, weights, generationConfig: gen as Record<string, unknown> | null, close: () => src.close() };
+  return openHfCheckpoint(diskFolder(dir));
 }
 
 /** Loads `dir` whole; throws FormatError / ConfigError naming the file and field, and leaves no file open. */
