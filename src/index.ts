@@ -1,7 +1,7 @@
 /**
  * bitnet-ts public API.
  */
-export { InferenceEngine, type LoadOptions, type Prompt } from './engine/engine.js';
+export { InferenceEngine, InferenceEngineBase, type LoadOptions, type Prompt } from './engine/engine.js';
 export { GenerationStream } from './engine/stream.js';
 export type { GenerateOptions } from './engine/options.js';
 export type { FinishReason, GenerationChunk, GenerationResult, Usage } from './engine/result.js';
@@ -16,7 +16,7 @@ export type { ModelWeights, LayerWeights, TernaryMatrix, FloatTable, WeightSourc
 export { weightSource, readAllWeights } from './model/weights.js';
 export { BitNetModel } from './model/bitnet.js';
 export { loadCheckpoint, openCheckpoint, isGguf, type Checkpoint, type OpenCheckpoint } from './model/load.js';
-export { loadHfFolder, openHfFolder } from './model/load-hf.js';
+export { loadHfFolder, openHfFolder, openHfCheckpoint } from './model/load-hf.js';
 export { loadGguf, openGguf } from './model/load-gguf.js';
 export { NUMERICS_PROFILES, type NumericsProfile, type ActivationMode } from './model/numerics.js';
 
@@ -34,11 +34,15 @@ export { uploadWeights } from './backends/upload.js';
 export { resolveOptions as validateGenerateOptions } from './engine/options.js';
 
 export type { Tokenizer, EncodeOptions, DecodeOptions } from './tokenizer/tokenizer.js';
-export { loadHfTokenizer, tokenizerFromJson } from './tokenizer/hf-tokenizer.js';
-export { loadGgufTokenizer, tokenizerJsonFromGguf, specialTokens } from './tokenizer/gguf-tokenizer.js';
+export { loadHfTokenizer, tokenizerFromJson, loadGgufTokenizer } from './tokenizer/hf-tokenizer.js';
+export { jsTokenizerFromJson, loadJsTokenizer } from './tokenizer/js-tokenizer.js';
+export { tokenizerJsonFromGguf, specialTokens } from './tokenizer/gguf-tokenizer.js';
 export { renderChat, BITNET_2B4T_CHAT_TEMPLATE, type ChatMessage, type ModelChatTemplate } from './tokenizer/chat-template.js';
 
-export { SafetensorsFile, parseSafetensorsHeader } from './formats/safetensors.js';
+export { SafetensorsFile, SafetensorsReader, parseSafetensorsHeader } from './formats/safetensors.js';
+export { memoryFolder, readFolderJson, readFolderText, type ModelFolder } from './formats/model-folder.js';
+export { diskFolder } from './formats/disk-folder.js';
+export { memorySource, type ByteSource } from './formats/byte-source.js';
 export type { Tensor, DType } from './tensor.js';
 
 export {

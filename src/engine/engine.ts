@@ -1,172 +1,45 @@
 /**
- * InferenceEngine: the public entry point. Loads a model (weights, tokenizer, generation defaults), picks a
- * backend, and runs generations, logits and perplexity over the Model interface. It never parses files itself.
+ * InferenceEngine for Node: loads a Hugging Face folder or a GGUF file by path (or the shipped default model),
+ * with the native `tokenizers` addon, and runs on any registered backend. What an engine does once loaded is
+ * base-engine.ts's, shared with the browser engine (web-engine.ts).
  */
 import { join } from 'node:path';
-import type { BackendInfo } from '../backends/backend.js';
-import { createBackend } from '../backends/registry.js';
-import { BitNetModel } from '../model/bitnet.js';
-import type { ModelConfig } from '../model/config.js';
+import { diskFolder } from '../formats/disk-folder.js';
 import { openCheckpoint } from '../model/load.js';
-import type { Logits, Model } from '../model/model.js';
-import { ContextLengthError } from '../errors.js';
-import type { NumericsProfile } from '../model/numerics.js';
-import { chatTemplateFromGguf, chatTemplateFromHfFolder, renderChat, type ChatMessage, type ModelChatTemplate } from '../tokenizer/chat-template.js';
-import { loadGgufTokenizer, specialTokens } from '../tokenizer/gguf-tokenizer.js';
-import { loadHfTokenizer } from '../tokenizer/hf-tokenizer.js';
-import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import { chatTemplateFromGguf } from '../tokenizer/chat-template.js';
+import { specialTokens } from '../tokenizer/gguf-tokenizer.js';
+import { loadGgufTokenizer, loadHfTokenizer } from '../tokenizer/hf-tokenizer.js';
+import { InferenceEngineBase, type LoadOptions } from './base-engine.js';
 import { DEFAULT_MODEL_PATH } from './default-model.js';
-import { generate } from './generation.js';
-import { defaultsFromGenerationConfig, resolveOptions, type GenerateOptions } from './options.js';
-import { perplexity, type PerplexityOptions, type PerplexityResult } from './perplexity.js';
-import type { GenerationResult } from './result.js';
-import { GenerationStream } from './stream.js';
+import { hfModel, type OpenedModel } from './open-model.js';
 
-export interface LoadOptions {
-  /** Backend name, or 'auto' (default): the fastest available. */
-  readonly backend?: string;
-  /** Threads for backends that use them. */
-  readonly threads?: number;
-  /** 'hf' (default: per-token int8 activations, as transformers) or 'llamacpp' (Q8_K for TQ weights; docs/numerics.md). */
-  readonly numerics?: NumericsProfile;
-  /** 'exact' (default) or 'int8': a lossy, faster lm_head (wasm backend; docs/numerics.md "int8 lm_head"). */
-  readonly lmHead?: 'exact' | 'int8';
-}
+export { InferenceEngineBase, type EngineParts, type LoadOptions, type Prompt } from './base-engine.js';
 
-/** A prompt is text (tokenized with the model's tokenizer) or token ids used as they are. */
-export type Prompt = string | { readonly tokenIds: readonly number[] };
-
-export class InferenceEngine {
-  readonly model: Model;
-  readonly tokenizer: Tokenizer;
-  /** Where the model was loaded from. */
-  readonly source: string;
-  readonly backendInfo: BackendInfo;
-  /** The model's chat template (null: the built-in 2B-4T format is used). */
-  readonly chatTemplate: ModelChatTemplate | null;
-  private readonly defaults: GenerateOptions;
-  private readonly eosIds: ReadonlySet<number>;
-
-  private constructor(source: string, model: Model, tokenizer: Tokenizer, backendInfo: BackendInfo, defaults: GenerateOptions, eos: number[], chat: ModelChatTemplate | null) {
-    this.source = source;
-    this.model = model;
-    this.tokenizer = tokenizer;
-    this.backendInfo = backendInfo;
-    this.defaults = defaults;
-    this.eosIds = new Set(eos);
-    this.chatTemplate = chat;
-  }
-
+export class InferenceEngine extends InferenceEngineBase {
   /** Loads a Hugging Face BitNet folder or a GGUF file, or the shipped default model when `source` is omitted. */
   static async load(source: string = DEFAULT_MODEL_PATH, options: LoadOptions = {}): Promise<InferenceEngine> {
-    // The backend first: an unknown or unavailable one fails before any file is read.
-    const backend = await createBackend(options.backend ?? 'auto', { threads: options.threads, lmHead: options.lmHead });
-    try {
-      const checkpoint = openCheckpoint(source);
-      let model: BitNetModel;
-      try {
-        model = new BitNetModel(checkpoint.config, checkpoint.weights, backend, { numerics: options.numerics });
-      } finally {
-        checkpoint.close();
-      }
-      const eos = [...checkpoint.config.eosTokenIds];
-      if (checkpoint.format === 'gguf') {
-        const tokenizer = await loadGgufTokenizer(checkpoint.metadata);
-        eos.push(...specialTokens(checkpoint.metadata).endOfGeneration);
-        return new InferenceEngine(source, model, tokenizer, backend.info(), {}, eos, chatTemplateFromGguf(checkpoint.metadata));
-      }
-      const tokenizer = await loadHfTokenizer(join(source, 'tokenizer.json'));
-      const gen = checkpoint.generationConfig;
-      const genEos = gen !== null && Object.hasOwn(gen, 'eos_token_id') ? [gen.eos_token_id].flat() : [];
-      eos.push(...genEos.filter((x): x is number => Number.isSafeInteger(x)));
-      return new InferenceEngine(source, model, tokenizer, backend.info(), defaultsFromGenerationConfig(gen), eos, chatTemplateFromHfFolder(source));
-    } catch (err) {
-      backend.dispose();
-      throw err;
-    }
+    return new InferenceEngine(await InferenceEngineBase.assemble(options, () => openModel(source)));
   }
+}
 
-  get config(): ModelConfig {
-    return this.model.config;
-  }
-
-  /** Token ids of `text` (with BOS unless addSpecialTokens is false). */
-  tokenize(text: string, options: { addSpecialTokens?: boolean } = {}): Promise<number[]> {
-    return this.tokenizer.encode(text, options);
-  }
-
-  detokenize(ids: readonly number[], options: { skipSpecialTokens?: boolean } = {}): Promise<string> {
-    return this.tokenizer.decode(ids, options);
-  }
-
-  /** Streams a completion; iterate it for chunks, or await `.result`. */
-  stream(prompt: Prompt, options: GenerateOptions = {}): GenerationStream {
-    const o = resolveOptions(options, this.defaults);
-    const ids = this.promptIds(prompt, o.addSpecialTokens);
-    const info = { promptTokenIds: [] as number[], seed: o.seed, backend: this.model.backendName, backendInfo: this.model.backendInfo };
-    const source = async function* (engine: InferenceEngine) {
-      const promptIds = await ids;
-      info.promptTokenIds = promptIds;
-      return yield* generate(engine.model, engine.tokenizer, promptIds, engine.eosIds, o);
+/** Opens a model folder (native tokenizer) or a GGUF file (tokenizer and chat template from its metadata). */
+async function openModel(source: string): Promise<OpenedModel> {
+  const checkpoint = openCheckpoint(source);
+  if (checkpoint.format === 'hf') return hfModel(diskFolder(source), checkpoint, () => loadHfTokenizer(join(source, 'tokenizer.json')));
+  try {
+    const meta = checkpoint.metadata;
+    return {
+      source,
+      config: checkpoint.config,
+      weights: checkpoint.weights,
+      tokenizer: await loadGgufTokenizer(meta),
+      eosTokenIds: [...checkpoint.config.eosTokenIds, ...specialTokens(meta).endOfGeneration],
+      defaults: {},
+      chatTemplate: chatTemplateFromGguf(meta),
+      close: () => checkpoint.close(),
     };
-    return new GenerationStream(source(this), info);
-  }
-
-  /**
-   * Renders a conversation with the model's chat template (or the built-in 2B-4T format), ending with the opening
-   * of the assistant's turn; the result is a prompt whose special tokens are already in the text.
-   */
-  formatChat(messages: readonly ChatMessage[], options: { addGenerationPrompt?: boolean } = {}): string {
-    const t = this.chatTemplate;
-    return renderChat(messages, { template: t?.template ?? null, bosToken: t?.bosToken, eosToken: t?.eosToken, addGenerationPrompt: options.addGenerationPrompt ?? true });
-  }
-
-  /** Streams the assistant's reply to a conversation; the template supplies BOS, so none is added again. */
-  streamChat(messages: readonly ChatMessage[], options: GenerateOptions = {}): GenerationStream {
-    return this.stream(this.formatChat(messages), { addSpecialTokens: false, ...options });
-  }
-
-  /** Runs a completion to the end. Rejects with AbortError if `options.signal` fires. */
-  async generate(prompt: Prompt, options: GenerateOptions = {}): Promise<GenerationResult> {
-    const s = this.stream(prompt, options);
-    for await (const _ of s) {
-      // Chunks are collected by the stream itself; draining drives the result.
-    }
-    return s.result;
-  }
-
-  /** Logits of every prompt position, [T, vocab] (float64 on the reference backend). */
-  async logits(prompt: Prompt, options: { addSpecialTokens?: boolean } = {}): Promise<Logits & { tokenIds: number[] }> {
-    const ids = await this.promptIds(prompt, options.addSpecialTokens ?? true);
-    if (ids.length > this.config.contextLength) throw new ContextLengthError(ids.length, this.config.contextLength);
-    const cache = this.model.createCache(Math.max(1, ids.length));
-    try {
-      const logits = await this.model.forward(Int32Array.from(ids), cache, { logits: 'all' });
-      return { ...logits, tokenIds: ids };
-    } finally {
-      cache.release();
-    }
-  }
-
-  /** Perplexity of token ids, or of a text tokenized as BOS + its encoding (no special tokens) + EOS. */
-  async perplexity(input: string | ArrayLike<number>, options: PerplexityOptions = {}): Promise<PerplexityResult> {
-    const tokens = typeof input === 'string' ? await this.textToScoredTokens(input) : input;
-    return perplexity(this.model, tokens, options);
-  }
-
-  private async textToScoredTokens(text: string): Promise<number[]> {
-    const body = await this.tokenizer.encode(text, { addSpecialTokens: false });
-    const bos = this.config.bosTokenId;
-    const eos = this.config.eosTokenIds[0];
-    return [...(bos === null ? [] : [bos]), ...body, ...(eos === undefined ? [] : [eos])];
-  }
-
-  private async promptIds(prompt: Prompt, addSpecialTokens: boolean): Promise<number[]> {
-    if (typeof prompt === 'string') return this.tokenizer.encode(prompt, { addSpecialTokens });
-    return [...prompt.tokenIds];
-  }
-
-  close(): void {
-    this.model.dispose();
+  } catch (err) {
+    checkpoint.close();
+    throw err;
   }
 }

@@ -7,11 +7,10 @@
  * Like transformers' `apply_chat_template`, the rendered text is meant to be encoded with `addSpecialTokens: false`:
  * whatever BOS the prompt needs is in the text (the fallback writes it; a template writes `bos_token` if it wants one).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Environment, Interpreter, Template } from '@huggingface/jinja';
 import { ChatTemplateError, TokenizerError } from '../errors.js';
 import type { GgufMetadata } from '../formats/gguf/metadata.js';
+import { readFolderText, type ModelFolder } from '../formats/model-folder.js';
 import { specialTokens } from './gguf-tokenizer.js';
 
 export interface ChatMessage {
@@ -131,16 +130,18 @@ function tokenString(value: unknown): string | undefined {
 }
 
 /**
- * The chat template of a Hugging Face model folder, from tokenizer_config.json's `chat_template`: a string, or a
- * list of `{ name, template }` of which the one named "default" is taken. Null when the folder has no
- * tokenizer_config.json or it has no chat_template; TokenizerError when the file or the field is malformed.
+ * The chat template of a Hugging Face model folder (on disk or in memory), from tokenizer_config.json's
+ * `chat_template`: a string, or a list of `{ name, template }` of which the one named "default" is taken. Null when
+ * the folder has no tokenizer_config.json or it has no chat_template; TokenizerError when the file or the field is
+ * malformed.
  */
-export function chatTemplateFromHfFolder(dir: string): ModelChatTemplate | null {
-  const path = join(dir, 'tokenizer_config.json');
-  if (!existsSync(path)) return null;
+export function chatTemplateFromHfFolder(folder: ModelFolder): ModelChatTemplate | null {
+  const name = 'tokenizer_config.json';
+  if (!folder.has(name)) return null;
+  const path = folder.pathOf(name);
   let config: Record<string, unknown>;
   try {
-    config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    config = JSON.parse(readFolderText(folder, name)) as Record<string, unknown>;
   } catch (err) {
     throw new TokenizerError(`${path}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }

@@ -1,7 +1,8 @@
 /**
  * Tokenizer from GGUF metadata (`tokenizer.ggml.*`, formats §6.1): the keys are turned into the tokenizer.json
- * document Hugging Face would use for the same vocabulary, which the `tokenizers` package then runs
- * (hf-tokenizer.ts). Two vocabulary kinds:
+ * document Hugging Face would use for the same vocabulary, which a tokenizer runtime then runs: the `tokenizers`
+ * package in Node (hf-tokenizer.ts `loadGgufTokenizer`), or the pure-JS one (js-tokenizer.ts). This module builds the
+ * document only, so it runs anywhere. Two vocabulary kinds:
  *
  * - `gpt2`: byte-level BPE (formats §6.2). The pre-tokenizer regexes are chosen by `tokenizer.ggml.pre`, transcribed
  *   from llama.cpp `src/llama-vocab.cpp` (`llm_tokenizer_bpe` constructor and `llama_vocab::impl::load`, read at
@@ -17,8 +18,7 @@
  */
 import { FormatError, TokenizerError } from '../errors.js';
 import type { GgufMetadata } from '../formats/gguf/metadata.js';
-import { tokenizerFromJson, type TokenizerJson } from './hf-tokenizer.js';
-import type { Tokenizer } from './tokenizer.js';
+import type { TokenizerJson } from './tokenizer.js';
 
 /** The GGUF keys read here (formats §6.1). */
 export const TOKENIZER_KEYS = {
@@ -455,9 +455,4 @@ export function tokenizerJsonFromGguf(meta: GgufMetadata): TokenizerJson {
   const types = readTokenTypes(meta, tokens.length);
   const s = specialsFrom(meta, kind, tokens);
   return kind === 'gpt2' ? byteLevelJson(meta, tokens, types, s) : sentencePieceJson(meta, tokens, types, s);
-}
-
-/** A Tokenizer for the vocabulary in a GGUF's metadata (`tokenizers` package; Node only). */
-export async function loadGgufTokenizer(meta: GgufMetadata): Promise<Tokenizer> {
-  return tokenizerFromJson(tokenizerJsonFromGguf(meta), `${meta.file} (tokenizer.ggml.*)`);
 }

@@ -1,18 +1,19 @@
 /**
  * Tokenizer from a Hugging Face tokenizer.json, through the `tokenizers` package (Rust, native addon). Loaded
  * lazily so that merely importing bitnet-ts never requires the addon. One adapter class serves both a
- * tokenizer.json on disk (`loadHfTokenizer`) and a document built in memory (`tokenizerFromJson`, used by
- * gguf-tokenizer.ts).
+ * tokenizer.json on disk (`loadHfTokenizer`) and a document built in memory (`tokenizerFromJson`; `loadGgufTokenizer`
+ * runs the one gguf-tokenizer.ts builds from GGUF metadata).
  */
 import { existsSync } from 'node:fs';
 import { TokenizerError } from '../errors.js';
-import type { DecodeOptions, EncodeOptions, Tokenizer } from './tokenizer.js';
+import type { GgufMetadata } from '../formats/gguf/metadata.js';
+import { tokenizerJsonFromGguf } from './gguf-tokenizer.js';
+import type { DecodeOptions, EncodeOptions, Tokenizer, TokenizerJson } from './tokenizer.js';
+
+export type { TokenizerJson } from './tokenizer.js';
 
 type NativeTokenizer = import('tokenizers').Tokenizer;
 type TokenizersModule = typeof import('tokenizers');
-
-/** A tokenizer.json document (the `tokenizers` serialisation format), as a plain object. */
-export type TokenizerJson = Record<string, unknown>;
 
 class HfTokenizer implements Tokenizer {
   constructor(private readonly native: NativeTokenizer, readonly vocabSize: number) {}
@@ -69,4 +70,9 @@ export async function tokenizerFromJson(json: TokenizerJson | string, source: st
     throw new TokenizerError(`${source}: the tokenizer built from it is not valid: ${(err as Error).message}`, { cause: err });
   }
   return new HfTokenizer(native, native.getVocabSize(true));
+}
+
+/** A Tokenizer for the vocabulary in a GGUF's metadata (`tokenizers` package; Node only). */
+export async function loadGgufTokenizer(meta: GgufMetadata): Promise<Tokenizer> {
+  return tokenizerFromJson(tokenizerJsonFromGguf(meta), `${meta.file} (tokenizer.ggml.*)`);
 }

@@ -1,7 +1,12 @@
 /**
  * The Tokenizer interface the engine uses. Implementations: the `tokenizers` package (Node, native) in
- * hf-tokenizer.ts; a pure-JS one for browsers later. Async because native and WASM tokenizers are.
+ * hf-tokenizer.ts; `@huggingface/tokenizers` (pure JavaScript, for browsers) in js-tokenizer.ts. Async because
+ * native and WASM tokenizers are.
  */
+
+/** A tokenizer.json document (the `tokenizers` serialisation format), as a plain object. */
+export type TokenizerJson = Record<string, unknown>;
+
 export interface EncodeOptions {
   /** Add the tokenizer's special tokens (BOS for the shipped model), as HF `add_special_tokens`. Default true. */
   readonly addSpecialTokens?: boolean;

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChatTemplateError, TokenizerError } from '../../src/errors.js';
+import { diskFolder } from '../../src/formats/disk-folder.js';
 import { chatTemplateFromGguf, chatTemplateFromHfFolder, renderChat, type ChatMessage } from '../../src/tokenizer/chat-template.js';
 import { thrown } from '../helpers/catch-error.js';
 import { MODEL_DIR } from '../helpers/golden.js';
@@ -110,7 +111,7 @@ describe('finding a model template', () => {
 
   it('reads chat_template and the BOS / EOS strings (plain or AddedToken objects)', () => {
     const dir = folder({ chat_template: BITNET_2B4T_HF_TEMPLATE, bos_token: { content: '<|begin_of_text|>', __type: 'AddedToken' }, eos_token: '<|eot_id|>' });
-    expect(chatTemplateFromHfFolder(dir)).toEqual({ template: BITNET_2B4T_HF_TEMPLATE, bosToken: '<|begin_of_text|>', eosToken: '<|eot_id|>' });
+    expect(chatTemplateFromHfFolder(diskFolder(dir))).toEqual({ template: BITNET_2B4T_HF_TEMPLATE, bosToken: '<|begin_of_text|>', eosToken: '<|eot_id|>' });
   });
 
   it('picks "default" from a list of named templates, and rejects a list without one', () => {
@@ -118,15 +119,15 @@ describe('finding a model template', () => {
       { name: 'tool_use', template: 'T' },
       { name: 'default', template: 'D' },
     ];
-    expect(chatTemplateFromHfFolder(folder({ chat_template: list }))?.template).toBe('D');
-    const err = thrown(() => chatTemplateFromHfFolder(folder({ chat_template: [list[0]] })));
+    expect(chatTemplateFromHfFolder(diskFolder(folder({ chat_template: list })))?.template).toBe('D');
+    const err = thrown(() => chatTemplateFromHfFolder(diskFolder(folder({ chat_template: [list[0]] }))));
     expect(err).toBeInstanceOf(TokenizerError);
     expect((err as Error).message).toContain('default');
   });
 
   it('is null without tokenizer_config.json or without chat_template (the shipped tiny model has none)', () => {
-    expect(chatTemplateFromHfFolder(mkdtempSync(join(tmpdir(), 'bitnet-chat-')))).toBeNull();
-    expect(chatTemplateFromHfFolder(MODEL_DIR)).toBeNull();
+    expect(chatTemplateFromHfFolder(diskFolder(mkdtempSync(join(tmpdir(), 'bitnet-chat-'))))).toBeNull();
+    expect(chatTemplateFromHfFolder(diskFolder(MODEL_DIR))).toBeNull();
   });
 
   it('reads tokenizer.chat_template from GGUF metadata with the vocabulary spelling of BOS / EOS', () => {

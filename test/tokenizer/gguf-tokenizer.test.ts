@@ -10,13 +10,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { FormatError, TokenizerError } from '../../src/errors.js';
 import {
   PRE_TOKENIZERS,
-  loadGgufTokenizer,
   preTokenizerOf,
   sentencePieceMerges,
   specialTokens,
   tokenizerJsonFromGguf,
 } from '../../src/tokenizer/gguf-tokenizer.js';
-import { loadHfTokenizer, tokenizerFromJson } from '../../src/tokenizer/hf-tokenizer.js';
+import { loadGgufTokenizer, loadHfTokenizer, tokenizerFromJson } from '../../src/tokenizer/hf-tokenizer.js';
 import type { Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { rejected, thrown } from '../helpers/catch-error.js';
 import { GOLDEN_DIR, MODEL_DIR, golden as tinyGolden } from '../helpers/golden.js';
