@@ -24,8 +24,11 @@ export interface LoadedKernels {
 
 const isNode = typeof process !== 'undefined' && process.versions?.node !== undefined;
 
-async function readBytes(name: string): Promise<Uint8Array<ArrayBuffer>> {
-  const url = new URL(`../../kernels/wasm/${name}`, import.meta.url);
+// Spelled out whole so that bundlers (Vite, webpack) see each file and ship it next to the code that loads it.
+const RELAXED_URL = new URL('../../kernels/wasm/kernels-relaxed.wasm', import.meta.url);
+const SIMD_URL = new URL('../../kernels/wasm/kernels-simd.wasm', import.meta.url);
+
+async function readBytes(url: URL): Promise<Uint8Array<ArrayBuffer>> {
   if (isNode) {
     const { readFile } = await import('node:fs/promises');
     return new Uint8Array(await readFile(url));
@@ -45,9 +48,9 @@ export function loadKernels(): Promise<LoadedKernels> {
       const v8 = await import('node:v8');
       v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
     }
-    const relaxed = await readBytes('kernels-relaxed.wasm');
+    const relaxed = await readBytes(RELAXED_URL);
     if (WebAssembly.validate(relaxed)) return { module: await WebAssembly.compile(relaxed), features: ['simd128', 'relaxed-simd', 'shared-memory'] };
-    const simd = await readBytes('kernels-simd.wasm');
+    const simd = await readBytes(SIMD_URL);
     if (WebAssembly.validate(simd)) return { module: await WebAssembly.compile(simd), features: ['simd128', 'shared-memory'] };
     throw new Error('this WebAssembly engine lacks 128-bit SIMD or shared memory');
   })();
