@@ -13,6 +13,7 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
   '.json': 'application/json',
   '.png': 'image/png',
+  '.css': 'text/css',
 };
 
 export interface IsolatedServer {
