@@ -1,4 +1,16 @@
+import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * WebGPU tests need an adapter. Where the environment names no Vulkan driver and Debian's Chromium is installed
+ * (.ci/run installs it), Dawn is pointed at Chromium's SwiftShader, a Vulkan implementation on the CPU. A machine
+ * with a GPU (its driver found the usual way) or an explicit VK_ICD_FILENAMES is left alone.
+ */
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
+const webgpuEnv: Record<string, string> =
+  process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD)
+    ? { VK_ICD_FILENAMES: SWIFTSHADER_ICD, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? '/tmp' }
+    : {};
 
 export default defineConfig({
   test: {
@@ -6,5 +18,9 @@ export default defineConfig({
     // The float64 reference is deliberately plain TypeScript; the held-out perplexity runs 20,000 tokens.
     testTimeout: 600_000,
     hookTimeout: 120_000,
+    env: webgpuEnv,
+    // tfjs-backend-webgpu's Node entry is a CommonJS bundle that require()s tfjs-core's CommonJS build, while Vite
+    // resolves our own import of tfjs-core to its ES module: two tfjs engines. Inlining both makes them one.
+    server: { deps: { inline: [/@tensorflow\/tfjs-/] } },
   },
 });

@@ -90,5 +90,10 @@ export interface BackendDescriptor {
   readonly name: string;
   /** null when usable here, else the reason it is not. */
   unavailableReason(): Promise<string | null>;
+  /**
+   * Optional: null when 'auto' may pick this backend, else why not although it is usable (a CPU-emulated GPU
+   * adapter, say); the backend can still be asked for by name.
+   */
+  autoSkipReason?(): Promise<string | null>;
   create(options: BackendOptions): Promise<Backend>;
 }

@@ -5,6 +5,7 @@ import { BackendUnavailableError } from '../errors.js';
 import type { Backend, BackendDescriptor, BackendOptions } from './backend.js';
 import { referenceBackend } from './reference/index.js';
 import { wasmBackend } from './wasm/index.js';
+import { webgpuBackend } from './webgpu/index.js';
 
 const registry: BackendDescriptor[] = [];
 
@@ -13,7 +14,8 @@ export function registerBackend(descriptor: BackendDescriptor): void {
   registry.push(descriptor);
 }
 
-// Preference order for 'auto': the fastest available first.
+// Preference order for 'auto': the fastest available first (a hardware GPU, then CPU SIMD, then the oracle).
+registerBackend(webgpuBackend);
 registerBackend(wasmBackend);
 registerBackend(referenceBackend);
 
@@ -28,7 +30,9 @@ export function backendNames(): string[] {
 export async function createBackend(name = 'auto', options: BackendOptions = {}): Promise<Backend> {
   if (name === 'auto') {
     for (const d of registry) {
-      if ((await d.unavailableReason()) === null) return d.create(options);
+      if ((await d.unavailableReason()) !== null) continue;
+      if (d.autoSkipReason !== undefined && (await d.autoSkipReason()) !== null) continue;
+      return d.create(options);
     }
     throw new BackendUnavailableError('auto', 'no registered backend is available');
   }
