@@ -11,7 +11,8 @@
  * 5. Writes bench/results.json and bench/results.md, and prints the table.
  *
  * Options: --shapes 700m,2b4t  --engines llamacpp,wasm,wasm-int8,reference  --runs 3
- * (wasm-int8: the wasm backend with the opt-in lossy int8 lm_head, docs/numerics.md)
+ * (wasm-int8: the wasm backend with the opt-in lossy int8 lm_head, docs/numerics.md; `webgpu` may be added to
+ * --engines where a GPU adapter exists — on a CPU-emulated adapter its figures say nothing about GPUs)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -169,7 +170,7 @@ async function measure(engine, m, unavailable) {
 
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
 const ratio = (a, b) => (a == null || b == null ? '—' : `${(a / b).toFixed(a / b >= 0.1 ? 2 : 4)}×`);
-const NAMES = { llamacpp: `llama.cpp (node-llama-cpp ${NODE_LLAMA_CPP})`, wasm: 'bitnet-ts wasm', 'wasm-int8': 'bitnet-ts wasm, int8 lm_head (lossy)', reference: 'bitnet-ts reference' };
+const NAMES = { llamacpp: `llama.cpp (node-llama-cpp ${NODE_LLAMA_CPP})`, webgpu: 'bitnet-ts webgpu', wasm: 'bitnet-ts wasm', 'wasm-int8': 'bitnet-ts wasm, int8 lm_head (lossy)', reference: 'bitnet-ts reference' };
 
 function table(m, rows, bandwidth) {
   const lc = rows.find((r) => r.engine === 'llamacpp' && r.status === 'ok');
