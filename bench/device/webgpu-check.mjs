@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+/**
+ * The webgpu backend on a machine with a real GPU, in one go (docs/backends.md; the GPU machine has no vitest, so
+ * the checks are plain code against the same independent data the test suite uses):
+ *  1. exactness: per-token and Q8_K int8 activations and the integer ternary sums equal the reference backend's
+ *     on random inputs with .5 ties and ragged shapes;
+ *  2. the shipped model's golden checks (test/helpers/float32-golden.ts): logits, greedy ids, held-out perplexity;
+ *  3. host cost per dispatch through tfjs, and one 2B-4T-sized decode product's GPU time;
+ *  4. `bitnet synth` 2B-4T TQ2_0, then prefill (128 tokens) / decode (64) tokens/s for webgpu and wasm through
+ *     bench/engine-bitnet.mjs, greedy ids compared.
+ * Usage: node bench/device/webgpu-check.mjs [--shape 2b4t] [--out DIR]. Prints a table last; writes DIR/webgpu-check.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const arg = (name, fallback) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : fallback);
+const SHAPE = arg('shape', '2b4t');
+const OUT = arg('out', '/tmp');
+mkdirSync(OUT, { recursive: true });
+const results = { shape: SHAPE, phases: {} };
+const save = () => writeFileSync(`${OUT}/webgpu-check.json`, JSON.stringify(results, null, 1));
+const log = (s) => process.stderr.write(`${s}\n`);
+async function phase(name, f) {
+  const t = performance.now();
+  try {
+    results.phases[name] = { ok: true, ...(await f()) };
+  } catch (err) {
+    results.phases[name] = { ok: false, error: String(err?.stack ?? err) };
+  }
+  results.phases[name].seconds = (performance.now() - t) / 1000;
+  log(`${name}: ${JSON.stringify(results.phases[name]).slice(0, 600)}`);
+  save();
+}
+
+const dist = (p) => import(new URL(`../../dist/${p}`, import.meta.url).href);
+const { createBackend } = await dist('backends/registry.js');
+const { packTernaryRows } = await dist('formats/ternary-rows.js');
+const { InferenceEngine } = await dist('engine/engine.js');
+
+function rng(seed) {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+await phase('selection', async () => {
+  const auto = await createBackend('auto');
+  const info = auto.info();
+  auto.dispose();
+  return { autoPicks: info.name, info };
+});
+
+await phase('exactness', async () => {
+  const gpu = await createBackend('webgpu');
+  const ref = await createBackend('reference');
+  const r = rng(3);
+  const report = {};
+  for (const [scheme, K] of [['per-token', 1000], ['q8k', 1024]]) {
+    const [N, T] = [515, 5];
+    const t = Int8Array.from({ length: N * K }, () => Math.floor(r() * 3) - 1);
+    // Powers of two times small integers: many products land exactly on .5 after scaling.
+    const x = Float32Array.from({ length: T * K }, (_, i) => (i % 97 === 0 ? 127 : Math.round(r() * 508 - 254) / 2) * 2 ** (Math.floor(r() * 3) - 1));
+    const outs = [];
+    for (const b of [gpu, ref]) {
+      const w = b.uploadTernary({ rows: N, cols: K, packed: packTernaryRows(t, N, K), scale: 1, storage: 'hf-packed' });
+      const xb = b.allocate(T, K);
+      b.write(xb, x);
+      const xq = b.allocateQuantized(T, K, scheme);
+      b.ops.quantizeActivations({ out: xq, x: xb });
+      const y = b.allocate(T, N);
+      b.ops.ternaryMatmul({ out: y, w, x: xq });
+      outs.push({ q: await b.readQuantized(xq), y: await b.read(y) });
+    }
+    const qDiff = outs[0].q.q.reduce((n, v, i) => n + (v !== outs[1].q.q[i] ? 1 : 0), 0);
+    let yRel = 0;
+    for (let i = 0; i < outs[0].y.length; i++) yRel = Math.max(yRel, Math.abs(outs[0].y[i] - outs[1].y[i]) / Math.max(1e-30, Math.abs(outs[1].y[i])));
+    report[scheme] = { int8Mismatches: qDiff, of: outs[0].q.q.length, maxRelativeOutputDiff: yRel };
+    if (qDiff !== 0) throw new Error(`${scheme}: ${qDiff} int8 activations differ from the reference`);
+  }
+  gpu.dispose();
+  ref.dispose();
+  return report;
+});
+
+await phase('golden', async () => {
+  const G = `${ROOT}golden/tiny-bitnet/`;
+  const golden = JSON.parse(readFileSync(`${G}golden.json`, 'utf8'));
+  const engine = await InferenceEngine.load(`${ROOT}models/tiny-bitnet`, { backend: 'webgpu' });
+  const prompts = [];
+  for (const p of golden.prompts) {
+    const want = new Float64Array(readFileSync(`${G}${p.logits_file}`).buffer.slice(0));
+    const V = p.logits_shape[1];
+    const got = await engine.logits({ tokenIds: p.input_ids });
+    const perPosition = [];
+    for (let t = 0; t < p.logits_shape[0]; t++) {
+      let m = 0;
+      for (let v = 0; v < V; v++) m = Math.max(m, Math.abs(got.data[t * V + v] - want[t * V + v]));
+      perPosition.push(m);
+    }
+    const r = await engine.generate({ tokenIds: p.input_ids }, { greedy: true, maxTokens: p.greedy_ids.length, ignoreEos: true });
+    const nearTie = p.greedy_top2_margins.findIndex((m) => m < 0.05);
+    const until = nearTie < 0 ? p.greedy_ids.length : nearTie;
+    const ok = perPosition[0] <= 1e-4 && perPosition.every((d) => d <= 0.3) && perPosition.filter((d) => d <= 1e-3).length >= perPosition.length / 2 && r.tokenIds.slice(0, until).every((id, i) => id === p.greedy_ids[i]);
+    prompts.push({ index: p.index, ok, position0: perPosition[0], max: Math.max(...perPosition) });
+  }
+  const tp = golden.text_perplexity;
+  const ppl = await engine.perplexity(readFileSync(`${G}${tp.file}`, 'utf8'));
+  const relative = Math.abs(ppl.perplexity / tp.ppl - 1);
+  const t = performance.now();
+  const gen = await engine.generate('Call me Ishmael.', { greedy: true, maxTokens: 64, ignoreEos: true });
+  const decodeMs = performance.now() - t;
+  engine.close();
+  const ok = prompts.every((p) => p.ok) && ppl.tokens === tp.scored_tokens && relative < 1e-3;
+  if (!ok) throw new Error(`golden checks failed: ${JSON.stringify({ prompts, relative })}`);
+  return { prompts, perplexity: ppl.perplexity, oracle: tp.ppl, relative, tinyModel: { generated: gen.usage.generatedTokens, decodeTokensPerSecond: gen.usage.decodeTokensPerSecond, wallMs: decodeMs } };
+});
+
+await phase('dispatch', async () => {
+  const b = await createBackend('webgpu');
+  const a = b.allocate(1, 64);
+  b.write(a, new Float32Array(64).fill(1));
+  const o = b.allocate(1, 64);
+  for (let i = 0; i < 300; i++) b.ops.add({ out: o, a, b: a });
+  await b.read(o);
+  let t = performance.now();
+  for (let i = 0; i < 3000; i++) b.ops.add({ out: o, a, b: a });
+  const host = (performance.now() - t) / 3000;
+  await b.read(o);
+  const withGpu = (performance.now() - t) / 3000;
+  // One decode product of the 2B-4T FFN (6912 × 2560), many times between reads: GPU time per dispatch.
+  const [N, K] = [6912, 2560];
+  const r = rng(5);
+  const w = b.uploadTernary({ rows: N, cols: K, packed: packTernaryRows(Int8Array.from({ length: N * K }, () => Math.floor(r() * 3) - 1), N, K), scale: 1, storage: 'hf-packed' });
+  const x = b.allocate(1, K);
+  b.write(x, Float32Array.from({ length: K }, () => r() - 0.5));
+  const xq = b.allocateQuantized(1, K);
+  b.ops.quantizeActivations({ out: xq, x });
+  const y = b.allocate(1, N);
+  b.ops.ternaryMatmul({ out: y, w, x: xq });
+  await b.read(y);
+  t = performance.now();
+  for (let i = 0; i < 500; i++) b.ops.ternaryMatmul({ out: y, w, x: xq });
+  await b.read(y);
+  const gemvUs = ((performance.now() - t) / 500) * 1000;
+  b.dispose();
+  return { hostUsPerDispatch: host * 1000, usPerDispatchWithGpu: withGpu * 1000, decodeGemv6912x2560Us: gemvUs, packedWeightGBps: (N * K) / 4 / gemvUs / 1e3 };
+});
+
+const model = `/tmp/synth-${SHAPE}-tq2_0-s1.gguf`;
+await phase('synth', async () => {
+  if (!existsSync(model)) {
+    const r = spawnSync(process.execPath, [`${ROOT}dist/cli/main.js`, 'synth', '--shape', SHAPE, '--type', 'tq2_0', '--seed', '1', '-o', model], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`bitnet synth exited ${r.status}`);
+  }
+  return { model };
+});
+
+const promptIds = Array.from({ length: 128 }, (_, i) => 1 + ((i * 7919) % (SHAPE === 'tiny' ? 500 : 30000)));
+for (const backend of ['webgpu', 'wasm']) {
+  await phase(`bench-${backend}`, async () => {
+    const args = { model, backend, promptIds, decodeTokens: 64, runs: 3 };
+    const r = spawnSync(process.execPath, [`${ROOT}bench/engine-bitnet.mjs`, JSON.stringify(args)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000 });
+    if (r.status !== 0) throw new Error(`engine-bitnet exited ${r.status} ${r.signal ?? ''}`);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop());
+    const counted = out.runs.slice(1);
+    const median = (k) => counted.map((x) => x[k]).sort((a, b) => a - b)[counted.length >> 1];
+    return { backend: out.backend, loadSeconds: out.loadSeconds, prefill: median('prefillTokensPerSecond'), decode: median('decodeTokensPerSecond'), runs: out.runs, firstIds: out.runs[0].firstIds, peakRssBytes: out.peakRssBytes };
+  });
+}
+const [g, c] = [results.phases['bench-webgpu'], results.phases['bench-wasm']];
+if (g?.ok && c?.ok) results.sameGreedyIds = JSON.stringify(g.firstIds) === JSON.stringify(c.firstIds);
+save();
+
+const P = results.phases;
+const line = (k, v) => console.log(`${k.padEnd(34)} ${v}`);
+console.log(`\nwebgpu check (${P.selection?.info?.features?.find((f) => f.startsWith('adapter')) ?? 'no adapter'})`);
+for (const [name, p] of Object.entries(P)) line(name, p.ok ? 'ok' : `FAILED ${p.error.split('\n')[0]}`);
+if (P.golden?.ok) line('tiny model perplexity', `${P.golden.perplexity.toFixed(6)} (oracle ${P.golden.oracle.toFixed(6)}, rel ${P.golden.relative.toExponential(2)}); decode ${P.golden.tinyModel.decodeTokensPerSecond.toFixed(1)} tok/s`);
+if (P.dispatch?.ok) line('dispatch host cost', `${P.dispatch.hostUsPerDispatch.toFixed(1)} us; 6912x2560 GEMV ${P.dispatch.decodeGemv6912x2560Us.toFixed(1)} us (${P.dispatch.packedWeightGBps.toFixed(0)} GB/s packed)`);
+for (const b of ['webgpu', 'wasm']) {
+  const p = P[`bench-${b}`];
+  if (p?.ok) line(`${SHAPE} ${b}`, `prefill ${p.prefill.toFixed(1)} tok/s, decode ${p.decode.toFixed(2)} tok/s, load ${p.loadSeconds.toFixed(1)} s (${p.backend.threads} threads)`);
+}
+line('same greedy ids (webgpu, wasm)', String(results.sameGreedyIds));
+process.exit(0);
