@@ -42,6 +42,7 @@ export {
   ShapeError,
   UnsupportedOpError,
   BackendUnavailableError,
+  DeviceError,
   ContextLengthError,
   TokenizerError,
   ChatTemplateError,

@@ -13,6 +13,7 @@ export type BitnetErrorCode =
   | 'CONTEXT_LENGTH'
   | 'TOKENIZER'
   | 'INVALID_OPTION'
+  | 'DEVICE'
   | 'ABORTED';
 
 export class BitnetError extends Error {
@@ -69,6 +70,18 @@ export class UnsupportedOpError extends BitnetError {
     super('UNSUPPORTED_OP', `backend '${backend}' does not support op '${op}': ${reason}`);
     this.backend = backend;
     this.op = op;
+  }
+}
+
+/**
+ * A device the backend runs on reported an error (a GPU validation error, an out-of-memory, a lost device): the
+ * results computed since are not trustworthy, so the read that notices it throws instead of returning them.
+ */
+export class DeviceError extends BitnetError {
+  readonly backend: string;
+  constructor(backend: string, message: string) {
+    super('DEVICE', `backend '${backend}': the device reported an error: ${message}`);
+    this.backend = backend;
   }
 }
 

@@ -52,6 +52,7 @@ export {
   ShapeError,
   UnsupportedOpError,
   BackendUnavailableError,
+  DeviceError,
   ContextLengthError,
   TokenizerError,
   ChatTemplateError,

@@ -7,7 +7,7 @@
  */
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { InvalidOptionError, ShapeError } from '../../errors.js';
+import { DeviceError, InvalidOptionError, ShapeError } from '../../errors.js';
 import type { FloatTable, TernaryMatrix } from '../../model/weights.js';
 import { ternaryRowBytes } from '../../formats/ternary-rows.js';
 import type { Tensor as HostTensor } from '../../tensor.js';
@@ -16,7 +16,7 @@ import { withShapeChecks } from '../checks.js';
 import type { ActivationBuffer, ActivationScheme, KvCacheBuffer, QuantizedBuffer } from '../ops.js';
 import { act, GpuActivations, GpuKvCache, GpuQuantized, kvCache, quantized, type GpuMatrix, type GpuTernary, type GpuVector } from './buffers.js';
 import { gpuAccess, type GpuAccess } from './gpu.js';
-import { createWebGpuOps } from './ops.js';
+import { createWebGpuOps, type WebGpuTuning } from './ops.js';
 import { RopeTables } from './rope-tables.js';
 
 type Tf = typeof import('@tensorflow/tfjs-core');
@@ -25,6 +25,8 @@ interface TfGpu {
   readonly tf: Tf;
   readonly backend: WebGPUBackend;
   readonly access: GpuAccess;
+  /** The device's first uncaptured error (validation, out of memory) or loss, if any: reads throw it. */
+  readonly failure: { message: string | null };
 }
 
 let shared: Promise<TfGpu> | null = null;
@@ -44,11 +46,19 @@ function tfjsOnGpu(access: GpuAccess): Promise<TfGpu> {
         maxComputeWorkgroupStorageSize: adapter.limits.maxComputeWorkgroupStorageSize,
       },
     });
+    // tfjs lets a failed pipeline or bind group pass as garbage output; we remember the first error and fail reads.
+    const failure: { message: string | null } = { message: null };
+    device.addEventListener('uncapturederror', (event) => {
+      failure.message ??= (event as GPUUncapturedErrorEvent).error.message;
+    });
+    void device.lost.then((info) => {
+      failure.message ??= `device lost: ${info.message}`;
+    });
     if (tf.findBackendFactory('webgpu') !== null) tf.removeBackend('webgpu');
     const instance = new WebGPUBackend(device, adapter.info);
     tf.registerBackend('webgpu', () => instance, 3);
     if (!(await tf.setBackend('webgpu'))) throw new Error('tfjs could not start its WebGPU backend');
-    return { tf, backend: tf.backend() as WebGPUBackend, access };
+    return { tf, backend: tf.backend() as WebGPUBackend, access, failure };
   })();
   return shared;
 }
@@ -60,20 +70,22 @@ export class WebGpuBackend implements Backend {
   private readonly owned = new Set<Tensor>();
   private readonly ropeTables: RopeTables;
 
-  private constructor(private readonly gpu: TfGpu) {
+  private constructor(private readonly gpu: TfGpu, private readonly tuning: WebGpuTuning) {
     this.ropeTables = new RopeTables(gpu.tf);
-    this.ops = withShapeChecks(createWebGpuOps(gpu.tf, gpu.backend, gpu.access.dot4I8Packed, this.ropeTables));
+    this.ops = withShapeChecks(createWebGpuOps(gpu.tf, gpu.backend, tuning, this.ropeTables));
   }
 
-  static async create(options: BackendOptions = {}): Promise<WebGpuBackend> {
+  /** `tuning` overrides the device-based kernel choices (tests use it to run every variant on any adapter). */
+  static async create(options: BackendOptions = {}, tuning: Partial<WebGpuTuning> = {}): Promise<WebGpuBackend> {
     if ((options.lmHead ?? 'exact') !== 'exact') throw new InvalidOptionError('lmHead', `the webgpu backend keeps the table exact; got '${String(options.lmHead)}'`);
     const access = await gpuAccess();
     if (typeof access === 'string') throw new Error(access);
-    return new WebGpuBackend(await tfjsOnGpu(access));
+    const gpu = await tfjsOnGpu(access);
+    return new WebGpuBackend(gpu, { nativeDot4: tuning.nativeDot4 ?? access.dot4I8Packed, splitDecode: tuning.splitDecode ?? !access.software });
   }
 
   info(): BackendInfo {
-    const features = ['wgsl', this.gpu.access.dot4I8Packed ? 'dot4I8Packed' : 'dot4-emulated', `adapter: ${this.gpu.access.description}`];
+    const features = ['wgsl', this.tuning.nativeDot4 ? 'dot4I8Packed' : 'dot4-emulated', this.tuning.splitDecode ? 'split-decode' : 'row-decode', `adapter: ${this.gpu.access.description}`];
     if (this.gpu.access.software) features.push('software-adapter');
     return { name: this.name, precision: 'float32', threads: 1, features };
   }
@@ -157,7 +169,14 @@ export class WebGpuBackend implements Backend {
   }
 
   async read(x: ActivationBuffer): Promise<Float32Array> {
-    return (await act('read', x).tensor.data()) as Float32Array;
+    const data = (await act('read', x).tensor.data()) as Float32Array;
+    this.checkDevice();
+    return data;
+  }
+
+  private checkDevice(): void {
+    const message = this.gpu.failure.message;
+    if (message !== null) throw new DeviceError(this.name, message);
   }
 
   async readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float32Array }> {
@@ -168,6 +187,7 @@ export class WebGpuBackend implements Backend {
     const q = new Int8Array(b.rows * b.cols);
     for (let t = 0; t < b.rows; t++) q.set(bytes.subarray(t * b.words * 4, t * b.words * 4 + b.cols), t * b.cols);
     const stats = (await b.stats.data()) as Float32Array;
+    this.checkDevice();
     const scale = new Float32Array(stats.length / 2);
     for (let i = 0; i < scale.length; i++) scale[i] = stats[2 * i + 1];
     return { q, scale };

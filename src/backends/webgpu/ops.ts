@@ -4,9 +4,9 @@
  */
 import type { Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { ATTENTION_OUTPUT, ATTENTION_SCORES, ATTENTION_SOFTMAX, ADD, embedWgsl, KV_APPEND, lmHeadWgsl, RELU_SQ_MUL, RMSNORM, ROPE, SILU_MUL } from '../../kernels/webgpu/layer-wgsl.js';
+import { ATTENTION_OUTPUT, ATTENTION_SCORES, ATTENTION_SOFTMAX, ADD, embedWgsl, KV_APPEND, lmHeadDecodeWgsl, lmHeadWgsl, RELU_SQ_MUL, RMSNORM, ROPE, SILU_MUL } from '../../kernels/webgpu/layer-wgsl.js';
 import { PER_TOKEN_PACK, PER_TOKEN_STATS, Q8K_DEQUANTIZE, Q8K_PACK, Q8K_STATS, WG } from '../../kernels/webgpu/quantize-wgsl.js';
-import { TERNARY_FLOAT, ternaryInt8Wgsl, TOKEN_TILE } from '../../kernels/webgpu/ternary-wgsl.js';
+import { DECODE_ROWS, DECODE_SLICES, TERNARY_FLOAT, ternaryInt8DecodeWgsl, ternaryInt8Wgsl, TOKEN_TILE } from '../../kernels/webgpu/ternary-wgsl.js';
 import { ACTIVATION_EPS } from '../../kernels/reference/quantize-activations.js';
 import type { BackendOps, GatedArgs } from '../ops.js';
 import { act, kvCache, quantized, type GpuMatrix, type GpuTernary, type GpuVector } from './buffers.js';
@@ -29,7 +29,20 @@ const MAX_SCORES = 1 << 24;
 
 const src = (key: string, inputs: string[], uniforms: string, code: string, workgroupSize = WG): KernelSource => ({ key, inputs, uniforms, code, workgroupSize });
 
-export function createWebGpuOps(tf: Tf, backend: WebGPUBackend, nativeDot4: boolean, ropeTables: RopeTables): BackendOps {
+/** Kernel choices that depend on the device, not on the math (every variant gives the same results). */
+export interface WebGpuTuning {
+  /** dot4I8Packed is in WGSL here. */
+  readonly nativeDot4: boolean;
+  /**
+   * Single-token products split over K within a workgroup (GPUs: more threads in flight), or one thread per row
+   * (CPU-emulated adapters, where a workgroup barrier costs more than the work: SwiftShader decodes the shipped
+   * model at ~180 ms a token that way and ~500 ms split).
+   */
+  readonly splitDecode: boolean;
+}
+
+export function createWebGpuOps(tf: Tf, backend: WebGPUBackend, tuning: WebGpuTuning, ropeTables: RopeTables): BackendOps {
+  const { nativeDot4 } = tuning;
   const K = {
     perTokenStats: src('bitnet_pt_stats', ['x'], 'T : i32, K : i32, sClamped : f32,', PER_TOKEN_STATS),
     perTokenPack: src('bitnet_pt_pack', ['x', 'stats'], 'T : i32, K : i32, words : i32, sHi : i32, sLo : i32, sE : i32,', PER_TOKEN_PACK),
@@ -37,6 +50,7 @@ export function createWebGpuOps(tf: Tf, backend: WebGPUBackend, nativeDot4: bool
     q8kPack: src('bitnet_q8k_pack', ['x', 'stats'], 'T : i32, K : i32, words : i32,', Q8K_PACK),
     q8kDequantize: src('bitnet_q8k_deq', ['q', 'stats'], 'T : i32, K : i32, words : i32,', Q8K_DEQUANTIZE),
     ternaryInt8: src(`bitnet_ternary_i8_${nativeDot4}`, ['w', 'q', 'stats'], 'T : i32, N : i32, Kw : i32, beta : f32,', ternaryInt8Wgsl(nativeDot4)),
+    ternaryInt8Decode: src(`bitnet_ternary_i8_decode_${nativeDot4}`, ['w', 'q', 'stats'], 'T : i32, N : i32, Kw : i32, beta : f32,', ternaryInt8DecodeWgsl(nativeDot4), DECODE_ROWS * DECODE_SLICES),
     ternaryFloat: src('bitnet_ternary_f32', ['w', 'x'], 'T : i32, N : i32, K : i32, Kw : i32, beta : f32,', TERNARY_FLOAT),
     rmsnorm: src('bitnet_rmsnorm', ['x', 'weight'], 'T : i32, K : i32, eps : f32,', RMSNORM),
     rope: src('bitnet_rope', ['x', 'cs'], 'T : i32, H : i32, D : i32, startPos : i32,', ROPE),
@@ -48,7 +62,11 @@ export function createWebGpuOps(tf: Tf, backend: WebGPUBackend, nativeDot4: bool
     softmax: src('bitnet_att_softmax', ['scores'], ATTENTION_UNIFORMS, ATTENTION_SOFTMAX),
     attend: src('bitnet_att_output', ['probs', 'vc'], ATTENTION_UNIFORMS, ATTENTION_OUTPUT),
   };
-  const lmHead = (s: GpuMatrix['storage']) => src(`bitnet_lm_head_${s}`, ['table', 'x'], 'T : i32, V : i32, d : i32, dw : i32, fromRow : i32,', lmHeadWgsl(s));
+  const LM_HEAD_UNIFORMS = 'T : i32, V : i32, d : i32, dw : i32, fromRow : i32,';
+  const lmHead = (s: GpuMatrix['storage']) => src(`bitnet_lm_head_${s}`, ['table', 'x'], LM_HEAD_UNIFORMS, lmHeadWgsl(s));
+  const lmHeadDecode = (s: GpuMatrix['storage']) => src(`bitnet_lm_head_decode_${s}`, ['table', 'x'], LM_HEAD_UNIFORMS, lmHeadDecodeWgsl(s), DECODE_ROWS * DECODE_SLICES);
+  /** Workgroups of the split decode kernels: one per DECODE_ROWS rows. */
+  const decodeGroups = (rows: number) => Math.ceil(rows / DECODE_ROWS);
   const embed = (s: GpuMatrix['storage']) => src(`bitnet_embed_${s}`, ['table', 'ids'], 'T : i32, V : i32, d : i32, dw : i32,', embedWgsl(s));
   const clamped = clampedScale();
 
@@ -121,6 +139,10 @@ export function createWebGpuOps(tf: Tf, backend: WebGPUBackend, nativeDot4: bool
         xd.dispose();
         return;
       }
+      if (T === 1 && tuning.splitDecode) {
+        out.replace(run(K.ternaryInt8Decode, [w.tensor, x.q, x.stats], [T, w.rows], 'float32', decodeGroups(w.rows), [i32u(T), i32u(w.rows), i32u(w.words), f32u(w.scale)]));
+        return;
+      }
       out.replace(run(K.ternaryInt8, [w.tensor, x.q, x.stats], [T, w.rows], 'float32', tiled(w.rows, T), [i32u(T), i32u(w.rows), i32u(w.words), f32u(w.scale)]));
     },
 
@@ -181,11 +203,10 @@ export function createWebGpuOps(tf: Tf, backend: WebGPUBackend, nativeDot4: bool
       const out = act('lmHead', a.out);
       const x = act('lmHead', a.x);
       const table = a.table as GpuMatrix;
-      out.replace(
-        run(lmHead(table.storage), [table.tensor, x.tensor], [out.rows, table.rows], 'float32', tiled(table.rows, out.rows), [
-          i32u(out.rows), i32u(table.rows), i32u(table.cols), i32u(table.words), i32u(a.fromRow),
-        ]),
-      );
+      const u = [i32u(out.rows), i32u(table.rows), i32u(table.cols), i32u(table.words), i32u(a.fromRow)];
+      const single = out.rows === 1 && tuning.splitDecode;
+      const kernel = single ? lmHeadDecode(table.storage) : lmHead(table.storage);
+      out.replace(run(kernel, [table.tensor, x.tensor], [out.rows, table.rows], 'float32', single ? decodeGroups(table.rows) : tiled(table.rows, out.rows), u));
     },
   };
 }

@@ -4,7 +4,7 @@
  * GQA attention. Every program writes a fresh output except the cache append, which writes into the cache tensor.
  */
 import { GROUP_WGSL, WG } from './quantize-wgsl.js';
-import { TOKEN_TILE } from './ternary-wgsl.js';
+import { DECODE_ROWS, DECODE_SLICES, TOKEN_TILE } from './ternary-wgsl.js';
 
 /** One workgroup per row: out = x / sqrt(mean(x²) + eps) · weight. uniforms: T, K, eps. inputs: x, weight. */
 export const RMSNORM = /* wgsl */ `
@@ -182,6 +182,43 @@ fn main(index: i32) {
   var acc: array<f32, ${TOKEN_TILE}>;
   ${body}
   for (var k = 0; k < tn; k++) { result[(t0 + k) * uniforms.V + v] = acc[k]; }
+}
+`;
+}
+
+/**
+ * The single-token lm_head split over d as the decode product is (ternary-wgsl.ts): 32 vocabulary rows × 8 slices
+ * per workgroup. uniforms and inputs as lmHeadWgsl, T = 1.
+ */
+export function lmHeadDecodeWgsl(storage: 'f32' | 'f16' | 'bf16'): string {
+  const body =
+    storage === 'f32'
+      ? `for (var i = slice; i < uniforms.d; i += ${DECODE_SLICES}) { acc += table[i * uniforms.V + v] * x[xb + i]; }`
+      : `for (var w = slice; w < uniforms.dw; w += ${DECODE_SLICES}) {
+      let p = tablePair(v, w);
+      acc += p.x * x[xb + 2 * w];
+      if (2 * w + 1 < uniforms.d) { acc += p.y * x[xb + 2 * w + 1]; }
+    }`;
+  return /* wgsl */ `
+${tableReadWgsl(storage)}
+var<workgroup> partial: array<f32, ${DECODE_ROWS * DECODE_SLICES}>;
+fn main(index: i32) {
+  let lane = i32(localIndex);
+  let r = lane % ${DECODE_ROWS};
+  let slice = lane / ${DECODE_ROWS};
+  let v = (index / ${DECODE_ROWS * DECODE_SLICES}) * ${DECODE_ROWS} + r;
+  let xb = uniforms.fromRow * uniforms.d;
+  var acc = 0.0;
+  if (v < uniforms.V) {
+    ${body}
+  }
+  partial[lane] = acc;
+  workgroupBarrier();
+  if (slice == 0 && v < uniforms.V) {
+    var sum = 0.0;
+    for (var k = 0; k < ${DECODE_SLICES}; k++) { sum += partial[k * ${DECODE_ROWS} + r]; }
+    result[v] = sum;
+  }
 }
 `;
 }

@@ -65,6 +65,45 @@ fn main(index: i32) {
 `;
 }
 
+/**
+ * Decode rows split over K as well: a workgroup is 32 rows × 8 slices of the words (256 threads, WebGPU's default
+ * limit); thread (slice, r) sums words c ≡ slice (mod 8) of row r (the 32 threads of a slice read 32 neighbouring
+ * words, 128 bytes), then slice 0 adds the 8 partial sums. A single-token product has too few rows to keep a GPU busy with one thread per row (measured on an
+ * H100: 182 µs for 6912 × 2560 that way). uniforms: T (= 1), N, Kw, beta. inputs as ternaryInt8Wgsl.
+ */
+export const DECODE_ROWS = 32;
+export const DECODE_SLICES = 8;
+export function ternaryInt8DecodeWgsl(nativeDot4: boolean): string {
+  return /* wgsl */ `
+${EXACT_WGSL}
+${CODES_WGSL}
+${dot4Wgsl(nativeDot4)}
+var<workgroup> partial: array<i32, ${DECODE_ROWS * DECODE_SLICES}>;
+fn main(index: i32) {
+  let lane = i32(localIndex);
+  let r = lane % ${DECODE_ROWS};
+  let slice = lane / ${DECODE_ROWS};
+  let j = (index / ${DECODE_ROWS * DECODE_SLICES}) * ${DECODE_ROWS} + r;
+  var acc = 0;
+  if (j < uniforms.N) {
+    for (var c = slice; c < uniforms.Kw; c += ${DECODE_SLICES}) {
+      let word = bitcast<u32>(w[c * uniforms.N + j]);
+      let xq = c * 4;
+      acc += dot4(codesToI8(word, 0u), bitcast<u32>(q[xq])) + dot4(codesToI8(word, 1u), bitcast<u32>(q[xq + 1])) +
+        dot4(codesToI8(word, 2u), bitcast<u32>(q[xq + 2])) + dot4(codesToI8(word, 3u), bitcast<u32>(q[xq + 3]));
+    }
+  }
+  partial[lane] = acc;
+  workgroupBarrier();
+  if (slice == 0 && j < uniforms.N) {
+    var sum = 0;
+    for (var k = 0; k < ${DECODE_SLICES}; k++) { sum += partial[k * ${DECODE_ROWS} + r]; }
+    result[j] = divRne(f32(sum) * uniforms.beta, stats[1]);
+  }
+}
+`;
+}
+
 /** uniforms: T, N, K, Kw, beta. inputs: w, x. Threads as in the int8 product. */
 export const TERNARY_FLOAT = /* wgsl */ `
 fn main(index: i32) {
