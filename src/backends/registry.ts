@@ -3,6 +3,7 @@
  */
 import { BackendUnavailableError } from '../errors.js';
 import type { Backend, BackendDescriptor, BackendOptions } from './backend.js';
+import { cudaBackend } from './cuda/index.js';
 import { referenceBackend } from './reference/index.js';
 import { wasmBackend } from './wasm/index.js';
 import { webgpuBackend } from './webgpu/index.js';
@@ -14,7 +15,8 @@ export function registerBackend(descriptor: BackendDescriptor): void {
   registry.push(descriptor);
 }
 
-// Preference order for 'auto': the fastest available first (a hardware GPU, then CPU SIMD, then the oracle).
+// Preference order for 'auto': the fastest available first (CUDA, another hardware GPU, CPU SIMD, the oracle).
+registerBackend(cudaBackend);
 registerBackend(webgpuBackend);
 registerBackend(wasmBackend);
 registerBackend(referenceBackend);

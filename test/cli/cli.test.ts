@@ -81,7 +81,7 @@ describe('bitnet run', () => {
   it('exits 1 with a clear message for an unknown backend or a missing model', async () => {
     const backend = await runCli(['run', 'x', '--backend', 'warp-drive']);
     expect(backend.code).toBe(1);
-    expect(backend.stderr).toMatch(/backend 'warp-drive' is not available: unknown backend \(known: webgpu, wasm, reference\)/);
+    expect(backend.stderr).toMatch(/backend 'warp-drive' is not available: unknown backend \(known: cuda, webgpu, wasm, reference\)/);
     const model = await runCli(['run', 'x', '--model', '/nonexistent/model', '--json']);
     expect(model.code).toBe(1);
     expect(model.stderr).toMatch(/\/nonexistent\/model/);

@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 /**
- * The webgpu backend on a machine with a real GPU, in one go (docs/backends.md; the GPU machine has no vitest, so
- * the checks are plain code against the same independent data the test suite uses):
+ * A GPU backend (--backend webgpu | cuda) on a machine with a real GPU, in one go (docs/backends.md; the GPU
+ * machine has no vitest, so the checks are plain code against the same independent data the test suite uses):
  *  1. exactness: per-token and Q8_K int8 activations and the integer ternary sums equal the reference backend's
  *     on random inputs with .5 ties and ragged shapes;
  *  2. the shipped model's golden checks (test/helpers/float32-golden.ts): logits, greedy ids, held-out perplexity;
  *  3. host cost per dispatch through tfjs, and one 2B-4T-sized decode product's GPU time;
- *  4. `bitnet synth` 2B-4T TQ2_0, then prefill (128 tokens) / decode (64) tokens/s for webgpu and wasm through
- *     bench/engine-bitnet.mjs, greedy ids compared.
- * Usage: node bench/device/webgpu-check.mjs [--shape 2b4t] [--out DIR]. Prints a table last; writes DIR/webgpu-check.json.
+ *  4. `bitnet synth` 2B-4T TQ2_0, then prefill (128 tokens) / decode (64) tokens/s for the backend and wasm through
+ *     bench/engine-bitnet.mjs, greedy ids compared;
+ *  5. with --hf: HF transformers' BitNetForCausalLM (bf16, random weights of the same shape) as the baseline
+ *     (bench/device/hf-baseline.py), in the same run.
+ * Usage: node bench/device/gpu-check.mjs --backend webgpu|cuda [--shape 2b4t] [--hf] [--out DIR]. Prints a table
+ * last; writes DIR/gpu-check-BACKEND.json.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,10 +20,11 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const arg = (name, fallback) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : fallback);
 const SHAPE = arg('shape', '2b4t');
+const BACKEND = arg('backend', 'webgpu');
 const OUT = arg('out', '/tmp');
 mkdirSync(OUT, { recursive: true });
-const results = { shape: SHAPE, phases: {} };
-const save = () => writeFileSync(`${OUT}/webgpu-check.json`, JSON.stringify(results, null, 1));
+const results = { shape: SHAPE, backend: BACKEND, phases: {} };
+const save = () => writeFileSync(`${OUT}/gpu-check-${BACKEND}.json`, JSON.stringify(results, null, 1));
 const log = (s) => process.stderr.write(`${s}\n`);
 async function phase(name, f) {
   const t = performance.now();
@@ -52,7 +56,7 @@ await phase('selection', async () => {
 });
 
 await phase('exactness', async () => {
-  const gpu = await createBackend('webgpu');
+  const gpu = await createBackend(BACKEND);
   const ref = await createBackend('reference');
   const r = rng(3);
   const report = {};
@@ -86,7 +90,7 @@ await phase('exactness', async () => {
 await phase('golden', async () => {
   const G = `${ROOT}golden/tiny-bitnet/`;
   const golden = JSON.parse(readFileSync(`${G}golden.json`, 'utf8'));
-  const engine = await InferenceEngine.load(`${ROOT}models/tiny-bitnet`, { backend: 'webgpu' });
+  const engine = await InferenceEngine.load(`${ROOT}models/tiny-bitnet`, { backend: BACKEND });
   const prompts = [];
   for (const p of golden.prompts) {
     const want = new Float64Array(readFileSync(`${G}${p.logits_file}`).buffer.slice(0));
@@ -117,7 +121,7 @@ await phase('golden', async () => {
 });
 
 await phase('dispatch', async () => {
-  const b = await createBackend('webgpu');
+  const b = await createBackend(BACKEND);
   const a = b.allocate(1, 64);
   b.write(a, new Float32Array(64).fill(1));
   const o = b.allocate(1, 64);
@@ -157,7 +161,7 @@ await phase('synth', async () => {
 });
 
 const promptIds = Array.from({ length: 128 }, (_, i) => 1 + ((i * 7919) % (SHAPE === 'tiny' ? 500 : 30000)));
-for (const backend of ['webgpu', 'wasm']) {
+for (const backend of [BACKEND, 'wasm']) {
   await phase(`bench-${backend}`, async () => {
     const args = { model, backend, promptIds, decodeTokens: 64, runs: 3 };
     const r = spawnSync(process.execPath, [`${ROOT}bench/engine-bitnet.mjs`, JSON.stringify(args)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000 });
@@ -168,19 +172,28 @@ for (const backend of ['webgpu', 'wasm']) {
     return { backend: out.backend, loadSeconds: out.loadSeconds, prefill: median('prefillTokensPerSecond'), decode: median('decodeTokensPerSecond'), runs: out.runs, firstIds: out.runs[0].firstIds, peakRssBytes: out.peakRssBytes };
   });
 }
-const [g, c] = [results.phases['bench-webgpu'], results.phases['bench-wasm']];
+const [g, c] = [results.phases[`bench-${BACKEND}`], results.phases['bench-wasm']];
 if (g?.ok && c?.ok) results.sameGreedyIds = JSON.stringify(g.firstIds) === JSON.stringify(c.firstIds);
 save();
 
+if (process.argv.includes('--hf')) {
+  await phase('hf-baseline', async () => {
+    const r = spawnSync('python3', [`${ROOT}bench/device/hf-baseline.py`, SHAPE], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 300_000 });
+    if (r.status !== 0) throw new Error(`hf-baseline.py exited ${r.status} ${r.signal ?? ''}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop());
+  });
+}
+
 const P = results.phases;
 const line = (k, v) => console.log(`${k.padEnd(34)} ${v}`);
-console.log(`\nwebgpu check (${P.selection?.info?.features?.find((f) => f.startsWith('adapter')) ?? 'no adapter'})`);
+console.log(`\n${BACKEND} check (auto picks ${P.selection?.autoPicks}: ${(P.selection?.info?.features ?? []).join(', ')})`);
 for (const [name, p] of Object.entries(P)) line(name, p.ok ? 'ok' : `FAILED ${p.error.split('\n')[0]}`);
 if (P.golden?.ok) line('tiny model perplexity', `${P.golden.perplexity.toFixed(6)} (oracle ${P.golden.oracle.toFixed(6)}, rel ${P.golden.relative.toExponential(2)}); decode ${P.golden.tinyModel.decodeTokensPerSecond.toFixed(1)} tok/s`);
 if (P.dispatch?.ok) line('dispatch host cost', `${P.dispatch.hostUsPerDispatch.toFixed(1)} us; 6912x2560 GEMV ${P.dispatch.decodeGemv6912x2560Us.toFixed(1)} us (${P.dispatch.packedWeightGBps.toFixed(0)} GB/s packed)`);
-for (const b of ['webgpu', 'wasm']) {
+for (const b of [BACKEND, 'wasm']) {
   const p = P[`bench-${b}`];
   if (p?.ok) line(`${SHAPE} ${b}`, `prefill ${p.prefill.toFixed(1)} tok/s, decode ${p.decode.toFixed(2)} tok/s, load ${p.loadSeconds.toFixed(1)} s (${p.backend.threads} threads)`);
 }
-line('same greedy ids (webgpu, wasm)', String(results.sameGreedyIds));
+line(`same greedy ids (${BACKEND}, wasm)`, String(results.sameGreedyIds));
+if (P['hf-baseline']?.ok) line('HF transformers bf16', `prefill ${P['hf-baseline'].prefillTokensPerSecond.toFixed(0)} tok/s (${P['hf-baseline'].prefillTokens} tokens), decode ${P['hf-baseline'].decodeTokensPerSecond.toFixed(2)} tok/s`);
 process.exit(0);

@@ -1,0 +1,146 @@
+/**
+ * The CUDA driver API and NVRTC, loaded at run time through koffi: nothing is compiled at install and nothing
+ * happens on machines without CUDA (loading fails, and the backend says why). `CudaDriver` is the small surface the
+ * backend uses, so that tests can stand a fake in for it.
+ */
+
+export type DevicePtr = bigint;
+export type KernelArg = { readonly type: 'ptr'; readonly value: DevicePtr } | { readonly type: 'i32' | 'f32'; readonly value: number };
+
+export interface CudaDriver {
+  readonly deviceName: string;
+  /** e.g. 90 for sm_90. */
+  readonly computeCapability: number;
+  alloc(bytes: number): DevicePtr;
+  free(ptr: DevicePtr): void;
+  upload(dst: DevicePtr, src: ArrayBufferView): void;
+  download(dst: ArrayBufferView, src: DevicePtr): void;
+  copy(dst: DevicePtr, src: DevicePtr, bytes: number): void;
+  zero(ptr: DevicePtr, bytes: number): void;
+  /** Compiles CUDA C++ for this device and returns its kernels by name. */
+  compile(source: string, name: string, kernels: readonly string[]): Map<string, unknown>;
+  launch(kernel: unknown, grid: number, block: [number, number], sharedBytes: number, args: readonly KernelArg[]): void;
+  synchronize(): void;
+}
+
+export class CudaError extends Error {}
+
+type Koffi = (typeof import('koffi'))['default'];
+
+function findLibrary(koffi: Koffi, names: readonly string[]): ReturnType<Koffi['load']> {
+  const errors: string[] = [];
+  for (const name of names) {
+    try {
+      return koffi.load(name);
+    } catch (err) {
+      errors.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+  throw new CudaError(errors.join('; '));
+}
+
+/** Opens device 0 through libcuda and NVRTC; throws CudaError saying what is missing. */
+export async function openCudaDriver(): Promise<CudaDriver> {
+  let koffi: Koffi;
+  try {
+    koffi = (await import('koffi')).default;
+  } catch (err) {
+    throw new CudaError(`koffi did not load: ${(err as Error).message}`);
+  }
+  const cu = findLibrary(koffi, ['libcuda.so.1', 'libcuda.so', 'nvcuda.dll']);
+  const nv = findLibrary(koffi, ['libnvrtc.so.13', 'libnvrtc.so.12', 'libnvrtc.so', 'nvrtc64_120_0.dll']);
+  const f = (lib: typeof cu, sig: string) => lib.func(sig);
+  const api = {
+    cuInit: f(cu, 'int cuInit(unsigned int flags)'),
+    cuDeviceGetCount: f(cu, 'int cuDeviceGetCount(_Out_ int *count)'),
+    cuDeviceGet: f(cu, 'int cuDeviceGet(_Out_ int *dev, int ordinal)'),
+    cuDeviceGetName: f(cu, 'int cuDeviceGetName(_Out_ char *name, int len, int dev)'),
+    cuDeviceGetAttribute: f(cu, 'int cuDeviceGetAttribute(_Out_ int *value, int attrib, int dev)'),
+    cuDevicePrimaryCtxRetain: f(cu, 'int cuDevicePrimaryCtxRetain(_Out_ void **ctx, int dev)'),
+    cuCtxSetCurrent: f(cu, 'int cuCtxSetCurrent(void *ctx)'),
+    cuMemAlloc: f(cu, 'int cuMemAlloc_v2(_Out_ uint64_t *dptr, size_t bytes)'),
+    cuMemFree: f(cu, 'int cuMemFree_v2(uint64_t dptr)'),
+    cuMemcpyHtoD: f(cu, 'int cuMemcpyHtoD_v2(uint64_t dst, const void *src, size_t bytes)'),
+    cuMemcpyDtoH: f(cu, 'int cuMemcpyDtoH_v2(_Out_ void *dst, uint64_t src, size_t bytes)'),
+    cuMemcpyDtoD: f(cu, 'int cuMemcpyDtoD_v2(uint64_t dst, uint64_t src, size_t bytes)'),
+    cuMemsetD8: f(cu, 'int cuMemsetD8_v2(uint64_t dst, unsigned char value, size_t n)'),
+    cuModuleLoadData: f(cu, 'int cuModuleLoadData(_Out_ void **mod, const void *image)'),
+    cuModuleGetFunction: f(cu, 'int cuModuleGetFunction(_Out_ void **fn, void *mod, const char *name)'),
+    cuLaunchKernel: f(cu, 'int cuLaunchKernel(void *f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, void *stream, void **params, void **extra)'),
+    cuCtxSynchronize: f(cu, 'int cuCtxSynchronize()'),
+    nvrtcCreateProgram: f(nv, 'int nvrtcCreateProgram(_Out_ void **prog, const char *src, const char *name, int n, void *h, void *i)'),
+    nvrtcCompileProgram: f(nv, 'int nvrtcCompileProgram(void *prog, int n, const char **opts)'),
+    nvrtcGetProgramLogSize: f(nv, 'int nvrtcGetProgramLogSize(void *prog, _Out_ size_t *n)'),
+    nvrtcGetProgramLog: f(nv, 'int nvrtcGetProgramLog(void *prog, _Out_ char *log)'),
+    nvrtcGetCUBINSize: f(nv, 'int nvrtcGetCUBINSize(void *prog, _Out_ size_t *n)'),
+    nvrtcGetCUBIN: f(nv, 'int nvrtcGetCUBIN(void *prog, _Out_ uint8_t *bin)'),
+  };
+  const ck = (rc: number, what: string) => {
+    if (rc !== 0) throw new CudaError(`${what} failed with CUDA error ${rc}`);
+  };
+  ck(api.cuInit(0), 'cuInit');
+  const count = [0];
+  ck(api.cuDeviceGetCount(count), 'cuDeviceGetCount');
+  if (count[0] === 0) throw new CudaError('no CUDA device');
+  const dev = [0];
+  ck(api.cuDeviceGet(dev, 0), 'cuDeviceGet');
+  const nameBuf = Buffer.alloc(256);
+  ck(api.cuDeviceGetName(nameBuf, 256, dev[0]), 'cuDeviceGetName');
+  const major = [0];
+  const minor = [0];
+  ck(api.cuDeviceGetAttribute(major, 75, dev[0]), 'compute capability'); // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR
+  ck(api.cuDeviceGetAttribute(minor, 76, dev[0]), 'compute capability');
+  const ctx = [null];
+  ck(api.cuDevicePrimaryCtxRetain(ctx, dev[0]), 'cuDevicePrimaryCtxRetain');
+  ck(api.cuCtxSetCurrent(ctx[0]), 'cuCtxSetCurrent');
+  const computeCapability = major[0] * 10 + minor[0];
+
+  return {
+    deviceName: nameBuf.toString('utf8').replace(/\0.*$/s, ''),
+    computeCapability,
+    alloc(bytes) {
+      const p = [0n];
+      ck(api.cuMemAlloc(p, Math.max(bytes, 4)), `cuMemAlloc(${bytes})`);
+      return BigInt(p[0]);
+    },
+    free: (ptr) => ck(api.cuMemFree(ptr), 'cuMemFree'),
+    upload: (dst, src) => ck(api.cuMemcpyHtoD(dst, src, src.byteLength), 'cuMemcpyHtoD'),
+    download: (dst, src) => ck(api.cuMemcpyDtoH(dst, src, dst.byteLength), 'cuMemcpyDtoH'),
+    copy: (dst, src, bytes) => ck(api.cuMemcpyDtoD(dst, src, bytes), 'cuMemcpyDtoD'),
+    zero: (ptr, bytes) => ck(api.cuMemsetD8(ptr, 0, bytes), 'cuMemsetD8'),
+    compile(source, name, kernels) {
+      const prog = [null];
+      ck(api.nvrtcCreateProgram(prog, source, name, 0, null, null), 'nvrtcCreateProgram');
+      // No fast-math: divisions and square roots stay correctly rounded (the exactness of Q8_K depends on it).
+      const opts = [`--gpu-architecture=sm_${computeCapability}`, '--std=c++17'];
+      const rc = api.nvrtcCompileProgram(prog[0], opts.length, opts);
+      if (rc !== 0) {
+        const size = [0];
+        api.nvrtcGetProgramLogSize(prog[0], size);
+        const log = Buffer.alloc(Number(size[0]) + 1);
+        api.nvrtcGetProgramLog(prog[0], log);
+        throw new CudaError(`NVRTC could not compile ${name} for sm_${computeCapability}:\n${log.toString('utf8')}`);
+      }
+      const size = [0];
+      ck(api.nvrtcGetCUBINSize(prog[0], size), 'nvrtcGetCUBINSize');
+      const cubin = Buffer.alloc(Number(size[0]));
+      ck(api.nvrtcGetCUBIN(prog[0], cubin), 'nvrtcGetCUBIN');
+      const mod = [null];
+      ck(api.cuModuleLoadData(mod, cubin), 'cuModuleLoadData');
+      const out = new Map<string, unknown>();
+      for (const k of kernels) {
+        const fn = [null];
+        ck(api.cuModuleGetFunction(fn, mod[0], k), `cuModuleGetFunction(${k})`);
+        out.set(k, fn[0]);
+      }
+      return out;
+    },
+    launch(kernel, grid, block, sharedBytes, args) {
+      // cuLaunchKernel takes an array of pointers to each argument's value.
+      const slots = args.map((a) => (a.type === 'ptr' ? new BigUint64Array([a.value]) : a.type === 'i32' ? new Int32Array([a.value]) : new Float32Array([a.value])));
+      const params = slots.map((a) => koffi.as(a, 'void *'));
+      ck(api.cuLaunchKernel(kernel, grid, 1, 1, block[0], block[1], 1, sharedBytes, null, params, null), 'cuLaunchKernel');
+    },
+    synchronize: () => ck(api.cuCtxSynchronize(), 'cuCtxSynchronize'),
+  };
+}

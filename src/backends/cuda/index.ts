@@ -1,0 +1,287 @@
+/**
+ * The `cuda` backend: our kernels (src/kernels/cuda/bitnet.cu) compiled by NVRTC for the device on first use and
+ * driven through the CUDA driver API from TypeScript (driver.ts, koffi). Weights are uploaded once; activations and
+ * the KV cache live on the device; every op is one kernel launch (or a device copy) on the default stream, and
+ * only reads synchronise. Offered first by 'auto' when libcuda and NVRTC load and a device exists.
+ */
+import { readFile } from 'node:fs/promises';
+import { InvalidOptionError, ShapeError, UnsupportedOpError } from '../../errors.js';
+import { ternaryRowBytes } from '../../formats/ternary-rows.js';
+import type { FloatTable, TernaryMatrix } from '../../model/weights.js';
+import type { Tensor } from '../../tensor.js';
+import type { Backend, BackendDescriptor, BackendInfo, BackendOptions } from '../backend.js';
+import { withShapeChecks } from '../checks.js';
+import type { ActivationBuffer, ActivationScheme, BackendOps, KvCacheBuffer, MatrixHandle, QuantizedBuffer, TernaryHandle, VectorHandle } from '../ops.js';
+import { openCudaDriver, type CudaDriver, type DevicePtr, type KernelArg } from './driver.js';
+
+export const KERNELS = ['quantize_per_token', 'quantize_q8k', 'ternary_int8', 'ternary_float', 'rmsnorm', 'rope', 'attention', 'elementwise', 'lm_head', 'embed'] as const;
+type KernelName = (typeof KERNELS)[number];
+/** Dynamic shared memory a block may use without opting in (attention keeps n scores there). */
+const MAX_SHARED = 48 * 1024;
+
+class CudaActivations implements ActivationBuffer {
+  constructor(readonly rows: number, readonly cols: number, readonly ptr: DevicePtr) {}
+}
+class CudaQuantized implements QuantizedBuffer {
+  constructor(readonly rows: number, readonly cols: number, readonly scheme: ActivationScheme, readonly paddedCols: number, readonly q: DevicePtr, readonly scale: DevicePtr) {}
+}
+class CudaKvCache implements KvCacheBuffer {
+  constructor(readonly layers: number, readonly capacity: number, readonly kvDim: number, readonly k: DevicePtr[], readonly v: DevicePtr[]) {}
+}
+interface CudaTernary extends TernaryHandle { readonly words: number; readonly scale: number; readonly ptr: DevicePtr }
+interface CudaMatrix extends MatrixHandle { readonly storage: 0 | 1 | 2; readonly ptr: DevicePtr }
+interface CudaVector extends VectorHandle { readonly ptr: DevicePtr }
+
+function own<T>(op: string, b: unknown, cls: new (...a: never[]) => T, what: string): T {
+  if (!(b instanceof cls)) throw new ShapeError(op, `a cuda-backend ${what}`, (b as object)?.constructor?.name ?? String(b));
+  return b;
+}
+const ptr = (value: DevicePtr): KernelArg => ({ type: 'ptr', value });
+const i32 = (value: number): KernelArg => ({ type: 'i32', value });
+const f32 = (value: number): KernelArg => ({ type: 'f32', value });
+
+let opened: Promise<{ driver: CudaDriver; kernels: Map<string, unknown> }> | null = null;
+/** One driver, context and compiled module per process. */
+function cuda(): Promise<{ driver: CudaDriver; kernels: Map<string, unknown> }> {
+  opened ??= (async () => {
+    const driver = await openCudaDriver();
+    const source = await readFile(new URL('../../kernels/cuda/bitnet.cu', import.meta.url), 'utf8');
+    return { driver, kernels: driver.compile(source, 'bitnet.cu', KERNELS) };
+  })();
+  return opened;
+}
+
+export class CudaBackend implements Backend {
+  readonly name = 'cuda';
+  readonly ops: BackendOps;
+  private readonly allocations = new Set<DevicePtr>();
+  private readonly ropeTables = new Map<string, { positions: number; ptr: DevicePtr }>();
+  private ids: { ptr: DevicePtr; capacity: number } | null = null;
+
+  private constructor(private readonly driver: CudaDriver, private readonly kernels: Map<string, unknown>) {
+    this.ops = withShapeChecks(this.createOps());
+  }
+
+  /** A backend over a given driver and compiled kernels (tests stand a fake driver in for CUDA here). */
+  static withDriver(driver: CudaDriver, kernels: Map<string, unknown>): CudaBackend {
+    return new CudaBackend(driver, kernels);
+  }
+
+  static async create(options: BackendOptions = {}): Promise<CudaBackend> {
+    if ((options.lmHead ?? 'exact') !== 'exact') throw new InvalidOptionError('lmHead', `the cuda backend keeps the table exact; got '${String(options.lmHead)}'`);
+    const { driver, kernels } = await cuda();
+    return new CudaBackend(driver, kernels);
+  }
+
+  info(): BackendInfo {
+    return { name: this.name, precision: 'float32', threads: 1, features: [`device: ${this.driver.deviceName}`, `sm_${this.driver.computeCapability}`, 'dp4a', 'nvrtc'] };
+  }
+
+  private alloc(bytes: number): DevicePtr {
+    const p = this.driver.alloc(bytes);
+    this.allocations.add(p);
+    return p;
+  }
+
+  private launch(name: KernelName, grid: number, block: [number, number], shared: number, args: KernelArg[]): void {
+    this.driver.launch(this.kernels.get(name), Math.max(1, grid), block, shared, args);
+  }
+
+  /** Rows padded to whole u32 words of 16 codes: the ternary-rows bytes with zero bytes after each row. */
+  uploadTernary(w: TernaryMatrix): CudaTernary {
+    const words = Math.ceil(w.cols / 16);
+    const rowBytes = ternaryRowBytes(w.cols);
+    const padded = new Uint8Array(w.rows * words * 4);
+    for (let r = 0; r < w.rows; r++) padded.set(w.packed.subarray(r * rowBytes, (r + 1) * rowBytes), r * words * 4);
+    const p = this.alloc(padded.byteLength);
+    this.driver.upload(p, padded);
+    return { rows: w.rows, cols: w.cols, words, scale: w.scale, ptr: p };
+  }
+
+  uploadVector(v: Tensor<'f32'>): CudaVector {
+    const p = this.alloc(v.data.byteLength);
+    this.driver.upload(p, v.data);
+    return { length: v.data.length, ptr: p };
+  }
+
+  /** Kept in the checkpoint's precision (16-bit tables widened exactly in the kernels). */
+  uploadMatrix(m: FloatTable): CudaMatrix {
+    if (m.shape.length !== 2) throw new ShapeError('uploadMatrix', '[rows, cols]', `[${m.shape.join(', ')}]`);
+    const p = this.alloc(m.data.byteLength);
+    this.driver.upload(p, m.data);
+    return { rows: m.shape[0], cols: m.shape[1], storage: m.dtype === 'f32' ? 0 : m.dtype === 'f16' ? 1 : 2, ptr: p };
+  }
+
+  allocate(rows: number, cols: number): CudaActivations {
+    const p = this.alloc(rows * cols * 4);
+    this.driver.zero(p, rows * cols * 4);
+    return new CudaActivations(rows, cols, p);
+  }
+
+  allocateQuantized(rows: number, cols: number, scheme: ActivationScheme = 'per-token'): CudaQuantized {
+    if (scheme === 'q8k' && cols % 256 !== 0) throw new ShapeError('allocateQuantized', 'cols a multiple of 256 for q8k', `${cols}`);
+    const paddedCols = Math.ceil(cols / 16) * 16;
+    const scales = scheme === 'q8k' ? rows * (cols / 256) : rows;
+    const q = this.alloc(rows * paddedCols);
+    this.driver.zero(q, rows * paddedCols);
+    return new CudaQuantized(rows, cols, scheme, paddedCols, q, this.alloc(scales * 8));
+  }
+
+  allocateKvCache(layers: number, capacity: number, kvDim: number): CudaKvCache {
+    const make = () => Array.from({ length: layers }, () => this.alloc(capacity * kvDim * 4));
+    return new CudaKvCache(layers, capacity, kvDim, make(), make());
+  }
+
+  releaseKvCache(c: KvCacheBuffer): void {
+    const cache = own('releaseKvCache', c, CudaKvCache, 'KV cache');
+    for (const p of [...cache.k, ...cache.v]) if (this.allocations.delete(p)) this.driver.free(p);
+  }
+
+  write(x: ActivationBuffer, data: ArrayLike<number>): void {
+    const b = own('write', x, CudaActivations, 'activation buffer');
+    if (data.length !== b.rows * b.cols) throw new ShapeError('write', `${b.rows * b.cols} values`, `${data.length}`);
+    this.driver.upload(b.ptr, Float32Array.from(data));
+  }
+
+  async read(x: ActivationBuffer): Promise<Float32Array> {
+    const b = own('read', x, CudaActivations, 'activation buffer');
+    const out = new Float32Array(b.rows * b.cols);
+    this.driver.download(out, b.ptr);
+    return out;
+  }
+
+  async readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array }> {
+    const b = own('readQuantized', x, CudaQuantized, 'quantized buffer');
+    const padded = new Int8Array(b.rows * b.paddedCols);
+    this.driver.download(padded, b.q);
+    const q = new Int8Array(b.rows * b.cols);
+    for (let t = 0; t < b.rows; t++) q.set(padded.subarray(t * b.paddedCols, t * b.paddedCols + b.cols), t * b.cols);
+    const scale = new Float64Array(b.scheme === 'q8k' ? b.rows * (b.cols / 256) : b.rows);
+    this.driver.download(scale, b.scale);
+    return { q, scale };
+  }
+
+  dispose(): void {
+    for (const p of this.allocations) this.driver.free(p);
+    this.allocations.clear();
+    this.ropeTables.clear();
+    this.ids = null;
+  }
+
+  /** cos | sin rows for positions [0, positions) of (headDim, base), built in float64 as the reference does. */
+  private ropeTable(headDim: number, base: number, positions: number): DevicePtr {
+    const key = `${headDim}/${base}`;
+    const have = this.ropeTables.get(key);
+    if (have !== undefined && have.positions >= positions) return have.ptr;
+    const n = Math.max(positions, 2 * (have?.positions ?? 0), 256);
+    const half = headDim / 2;
+    const data = new Float32Array(n * headDim);
+    for (let p = 0; p < n; p++) {
+      for (let i = 0; i < half; i++) {
+        const theta = p * (1 / Math.pow(base, (2 * i) / headDim));
+        data[p * headDim + i] = Math.cos(theta);
+        data[p * headDim + half + i] = Math.sin(theta);
+      }
+    }
+    if (have !== undefined && this.allocations.delete(have.ptr)) this.driver.free(have.ptr);
+    const p = this.alloc(data.byteLength);
+    this.driver.upload(p, data);
+    this.ropeTables.set(key, { positions: n, ptr: p });
+    return p;
+  }
+
+  private createOps(): BackendOps {
+    const act = (op: string, b: ActivationBuffer) => own(op, b, CudaActivations, 'activation buffer');
+    const blocks = (n: number) => Math.ceil(n / 256);
+    const elementwise = (kind: number, out: ActivationBuffer, a: ActivationBuffer, b: ActivationBuffer) => {
+      const o = act('elementwise', out);
+      const n = o.rows * o.cols;
+      this.launch('elementwise', blocks(n), [256, 1], 0, [i32(kind), ptr(act('elementwise', a).ptr), ptr(act('elementwise', b).ptr), ptr(o.ptr), i32(n)]);
+    };
+    return {
+      embed: (a) => {
+        const out = act('embed', a.out);
+        const table = a.table as CudaMatrix;
+        const T = a.tokenIds.length;
+        if (this.ids === null || this.ids.capacity < T) {
+          if (this.ids !== null && this.allocations.delete(this.ids.ptr)) this.driver.free(this.ids.ptr);
+          this.ids = { ptr: this.alloc(Math.max(T, 256) * 4), capacity: Math.max(T, 256) };
+        }
+        this.driver.upload(this.ids.ptr, Int32Array.from(a.tokenIds));
+        this.launch('embed', blocks(T * table.cols), [256, 1], 0, [ptr(table.ptr), i32(table.storage), i32(table.cols), ptr(this.ids.ptr), i32(T), ptr(out.ptr)]);
+      },
+      rmsnorm: (a) => {
+        const x = act('rmsnorm', a.x);
+        this.launch('rmsnorm', x.rows, [256, 1], 0, [ptr(x.ptr), ptr((a.weight as CudaVector).ptr), i32(x.cols), f32(a.eps), ptr(act('rmsnorm', a.out).ptr)]);
+      },
+      quantizeActivations: (a) => {
+        const out = own('quantizeActivations', a.out, CudaQuantized, 'quantized buffer');
+        const x = act('quantizeActivations', a.x);
+        const args = [ptr(x.ptr), i32(x.cols), i32(out.paddedCols), ptr(out.q), ptr(out.scale)];
+        if (out.scheme === 'q8k') this.launch('quantize_q8k', x.rows * (x.cols / 256), [256, 1], 0, args);
+        else this.launch('quantize_per_token', x.rows, [256, 1], 0, args);
+      },
+      ternaryMatmul: (a) => {
+        const out = act('ternaryMatmul', a.out);
+        const x = own('ternaryMatmul', a.x, CudaQuantized, 'quantized buffer');
+        const w = a.w as CudaTernary;
+        if (x.scheme === 'q8k') {
+          this.launch('ternary_float', Math.ceil(w.rows / 8), [32, 8], 0, [ptr(w.ptr), i32(w.rows), i32(w.cols), i32(w.words), ptr(0n), ptr(x.q), i32(x.paddedCols), ptr(x.scale), i32(x.rows), f32(w.scale), ptr(out.ptr)]);
+          return;
+        }
+        this.launch('ternary_int8', Math.ceil(w.rows / 8), [32, 8], 0, [ptr(w.ptr), i32(w.rows), i32(w.words), ptr(x.q), ptr(x.scale), i32(x.rows), f32(w.scale), ptr(out.ptr)]);
+      },
+      ternaryMatmulFloat: (a) => {
+        const out = act('ternaryMatmulFloat', a.out);
+        const x = act('ternaryMatmulFloat', a.x);
+        const w = a.w as CudaTernary;
+        this.launch('ternary_float', Math.ceil(w.rows / 8), [32, 8], 0, [ptr(w.ptr), i32(w.rows), i32(w.cols), i32(w.words), ptr(x.ptr), ptr(0n), i32(0), ptr(0n), i32(x.rows), f32(w.scale), ptr(out.ptr)]);
+      },
+      rope: (a) => {
+        const x = act('rope', a.x);
+        const H = x.cols / a.headDim;
+        const table = this.ropeTable(a.headDim, a.theta, a.startPos + x.rows);
+        this.launch('rope', blocks((x.rows * H * a.headDim) / 2), [256, 1], 0, [ptr(x.ptr), ptr(table), i32(x.rows), i32(H), i32(a.headDim), i32(a.startPos)]);
+      },
+      attention: (a) => {
+        const op = 'attention';
+        const [out, q, k, v] = [act(op, a.out), act(op, a.q), act(op, a.k), act(op, a.v)];
+        const cache = own(op, a.cache, CudaKvCache, 'KV cache');
+        const T = q.rows;
+        const rowBytes = cache.kvDim * 4;
+        // The cache rows [startPos, startPos + T) are contiguous: two device copies append k and v.
+        this.driver.copy(cache.k[a.layer] + BigInt(a.startPos * rowBytes), k.ptr, T * rowBytes);
+        this.driver.copy(cache.v[a.layer] + BigInt(a.startPos * rowBytes), v.ptr, T * rowBytes);
+        const shared = (a.startPos + T) * 4;
+        if (shared > MAX_SHARED) throw new UnsupportedOpError(this.name, op, `${a.startPos + T} positions exceed the ${MAX_SHARED / 4} scores one block keeps`);
+        this.launch(op, T * a.numHeads, [128, 1], shared, [
+          ptr(q.ptr), ptr(cache.k[a.layer]), ptr(cache.v[a.layer]), ptr(out.ptr), i32(T), i32(a.numHeads), i32(a.numKvHeads), i32(a.headDim), i32(a.startPos), f32(1 / Math.sqrt(a.headDim)),
+        ]);
+      },
+      siluMul: (a) => elementwise(0, a.out, a.gate, a.up),
+      reluSqMul: (a) => elementwise(1, a.out, a.gate, a.up),
+      add: (a) => elementwise(2, a.out, a.a, a.b),
+      lmHead: (a) => {
+        const out = act('lmHead', a.out);
+        const table = a.table as CudaMatrix;
+        this.launch('lm_head', Math.ceil(table.rows / 8), [32, 8], 0, [ptr(table.ptr), i32(table.storage), i32(table.rows), i32(table.cols), ptr(act('lmHead', a.x).ptr), i32(a.fromRow), i32(out.rows), ptr(out.ptr)]);
+      },
+    };
+  }
+}
+
+export const cudaBackend: BackendDescriptor = {
+  name: 'cuda',
+  async unavailableReason() {
+    try {
+      await cuda();
+      return null;
+    } catch (err) {
+      const message = (err as Error).message;
+      if (message.startsWith('no CUDA device') || message.startsWith('NVRTC')) return message;
+      return `no CUDA device (${message.split('\n')[0]})`;
+    }
+  },
+  create: async (options) => CudaBackend.create(options),
+};
+
