@@ -4,7 +4,6 @@
  * the KV cache live on the device; every op is one kernel launch (or a device copy) on the default stream, and
  * only reads synchronise. Offered first by 'auto' when libcuda and NVRTC load and a device exists.
  */
-import { readFile } from 'node:fs/promises';
 import { InvalidOptionError, ShapeError, UnsupportedOpError } from '../../errors.js';
 import { ternaryRowBytes } from '../../formats/ternary-rows.js';
 import type { FloatTable, TernaryMatrix } from '../../model/weights.js';
@@ -44,7 +43,9 @@ let opened: Promise<{ driver: CudaDriver; kernels: Map<string, unknown> }> | nul
 /** One driver, context and compiled module per process. */
 function cuda(): Promise<{ driver: CudaDriver; kernels: Map<string, unknown> }> {
   opened ??= (async () => {
+    if (typeof process === 'undefined' || process.versions?.node === undefined) throw new Error('CUDA needs Node (the driver API is reached through koffi)');
     const driver = await openCudaDriver();
+    const { readFile } = await import('node:fs/promises'); // dynamic: the browser bundle has this module too
     const source = await readFile(new URL('../../kernels/cuda/bitnet.cu', import.meta.url), 'utf8');
     return { driver, kernels: driver.compile(source, 'bitnet.cu', KERNELS) };
   })();
