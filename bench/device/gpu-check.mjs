@@ -10,7 +10,7 @@
  *     bench/engine-bitnet.mjs, greedy ids compared;
  *  5. with --hf: HF transformers' BitNetForCausalLM (bf16, random weights of the same shape) as the baseline
  *     (bench/device/hf-baseline.py), in the same run.
- * Usage: node bench/device/gpu-check.mjs --backend webgpu|cuda [--shape 2b4t] [--hf] [--out DIR]. Prints a table
+ * Usage: node bench/device/gpu-check.mjs --backend webgpu|cuda [--shape 2b4t] [--hf] [--no-wasm] [--out DIR]. Prints a table
  * last; writes DIR/gpu-check-BACKEND.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -161,7 +161,7 @@ await phase('synth', async () => {
 });
 
 const promptIds = Array.from({ length: 128 }, (_, i) => 1 + ((i * 7919) % (SHAPE === 'tiny' ? 500 : 30000)));
-for (const backend of [BACKEND, 'wasm']) {
+for (const backend of process.argv.includes('--no-wasm') ? [BACKEND] : [BACKEND, 'wasm']) {
   await phase(`bench-${backend}`, async () => {
     const args = { model, backend, promptIds, decodeTokens: 64, runs: 3 };
     const r = spawnSync(process.execPath, [`${ROOT}bench/engine-bitnet.mjs`, JSON.stringify(args)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000 });
