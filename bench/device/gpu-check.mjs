@@ -10,7 +10,7 @@
  *     bench/engine-bitnet.mjs, greedy ids compared;
  *  5. with --hf: HF transformers' BitNetForCausalLM (bf16, random weights of the same shape) as the baseline
  *     (bench/device/hf-baseline.py), in the same run.
- * Usage: node bench/device/gpu-check.mjs --backend webgpu|cuda [--shape 2b4t] [--hf] [--no-wasm] [--out DIR]. Prints a table
+ * Usage: node bench/device/gpu-check.mjs --backend webgpu|cuda [--shape 2b4t] [--prompt 128] [--hf] [--no-wasm] [--out DIR]. Prints a table
  * last; writes DIR/gpu-check-BACKEND.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -160,7 +160,8 @@ await phase('synth', async () => {
   return { model };
 });
 
-const promptIds = Array.from({ length: 128 }, (_, i) => 1 + ((i * 7919) % (SHAPE === 'tiny' ? 500 : 30000)));
+const PROMPT = Number(arg('prompt', '128'));
+const promptIds = Array.from({ length: PROMPT }, (_, i) => 1 + ((i * 7919) % (SHAPE === 'tiny' ? 500 : 30000)));
 for (const backend of process.argv.includes('--no-wasm') ? [BACKEND] : [BACKEND, 'wasm']) {
   await phase(`bench-${backend}`, async () => {
     const args = { model, backend, promptIds, decodeTokens: 64, runs: 3 };
@@ -192,7 +193,7 @@ if (P.golden?.ok) line('tiny model perplexity', `${P.golden.perplexity.toFixed(6
 if (P.dispatch?.ok) line('dispatch host cost', `${P.dispatch.hostUsPerDispatch.toFixed(1)} us; 6912x2560 GEMV ${P.dispatch.decodeGemv6912x2560Us.toFixed(1)} us (${P.dispatch.packedWeightGBps.toFixed(0)} GB/s packed)`);
 for (const b of [BACKEND, 'wasm']) {
   const p = P[`bench-${b}`];
-  if (p?.ok) line(`${SHAPE} ${b}`, `prefill ${p.prefill.toFixed(1)} tok/s, decode ${p.decode.toFixed(2)} tok/s, load ${p.loadSeconds.toFixed(1)} s (${p.backend.threads} threads)`);
+  if (p?.ok) line(`${SHAPE} ${b}`, `prefill ${p.prefill.toFixed(1)} tok/s (${PROMPT} tokens), decode ${p.decode.toFixed(2)} tok/s, load ${p.loadSeconds.toFixed(1)} s (${p.backend.threads} threads)`);
 }
 line(`same greedy ids (${BACKEND}, wasm)`, String(results.sameGreedyIds));
 if (P['hf-baseline']?.ok) line('HF transformers bf16', `prefill ${P['hf-baseline'].prefillTokensPerSecond.toFixed(0)} tok/s (${P['hf-baseline'].prefillTokens} tokens), decode ${P['hf-baseline'].decodeTokensPerSecond.toFixed(2)} tok/s`);

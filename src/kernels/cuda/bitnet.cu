@@ -91,23 +91,34 @@ extern "C" __global__ void quantize_q8k(const float* x, int K, int Kp, signed ch
   if (i == 0) d[block] = (double)__fdiv_rn(1.0f, iscale);
 }
 
-// y[t, j] = (sum q * t) * beta / s[t]: one warp per output row j (8 rows per block), lanes over the row's words.
+// y[t, j] = (sum q * t) * beta / s[t]: one warp per output row j (8 rows per block), lanes over the row's words,
+// tokens in tiles of 8 so that each weight word is loaded and unpacked once per tile (prefill) rather than per token.
+#define TOKEN_TILE 8
 extern "C" __global__ void ternary_int8(const unsigned* w, int N, int Kw, const signed char* q, const double* s, int T, float beta, float* y) {
   int j = blockIdx.x * 8 + threadIdx.y;
-  if (j >= N) return;
+  if (j >= N) return; // the same for the whole warp
   const unsigned* wr = w + (size_t)j * Kw;
-  for (int t = 0; t < T; t++) {
-    const int* qt = (const int*)(q + (size_t)t * Kw * 16);
-    int acc = 0;
+  for (int t0 = 0; t0 < T; t0 += TOKEN_TILE) {
+    int tn = min(TOKEN_TILE, T - t0);
+    int acc[TOKEN_TILE];
+#pragma unroll
+    for (int k = 0; k < TOKEN_TILE; k++) acc[k] = 0;
     for (int c = threadIdx.x; c < Kw; c += WARP) {
       unsigned word = wr[c];
-      acc = __dp4a(codesToI8(word, 0), qt[4 * c], acc);
-      acc = __dp4a(codesToI8(word, 1), qt[4 * c + 1], acc);
-      acc = __dp4a(codesToI8(word, 2), qt[4 * c + 2], acc);
-      acc = __dp4a(codesToI8(word, 3), qt[4 * c + 3], acc);
+      int w0 = codesToI8(word, 0), w1 = codesToI8(word, 1), w2 = codesToI8(word, 2), w3 = codesToI8(word, 3);
+#pragma unroll
+      for (int k = 0; k < TOKEN_TILE; k++) {
+        if (k < tn) {
+          int4 x = ((const int4*)(q + (size_t)(t0 + k) * Kw * 16))[c];
+          acc[k] = __dp4a(w3, x.w, __dp4a(w2, x.z, __dp4a(w1, x.y, __dp4a(w0, x.x, acc[k]))));
+        }
+      }
     }
-    acc = warpSumInt(acc);
-    if (threadIdx.x == 0) y[(size_t)t * N + j] = (float)((double)acc * (double)beta / s[t]);
+#pragma unroll
+    for (int k = 0; k < TOKEN_TILE; k++) {
+      int total = warpSumInt(acc[k]);
+      if (threadIdx.x == 0 && k < tn) y[(size_t)(t0 + k) * N + j] = (float)((double)total * (double)beta / s[t0 + k]);
+    }
   }
 }
 
