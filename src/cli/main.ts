@@ -15,6 +15,7 @@ import { inspectCommand } from './inspect.js';
 import { collect, parseInteger, parseNumber } from './parse.js';
 import { perplexityCommand, type PerplexityCliOptions } from './perplexity.js';
 import { runCommand, type RunOptions } from './run.js';
+import { serveCommand, type ServeCliOptions } from './serve.js';
 import { synthCommand, type SynthCliOptions } from './synth.js';
 import { SYNTH_SHAPE_NAMES, SYNTH_TYPES } from '../convert/synth.js';
 
@@ -75,6 +76,18 @@ function program(): Command {
     .action(async (opts: LogitsCliOptions) => {
       process.exitCode = await logitsCommand(opts);
     });
+  common(p.command('serve'))
+    .description('serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models, /health)')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port to listen on (0: any free port)', parseInteger(0), 8080)
+    .option('--concurrency <n>', 'generations at once (default 1)', parseInteger(1))
+    .option('--max-queue <n>', 'requests waiting beyond those; more get 429 (default 64)', parseInteger(0))
+    .option('--max-tokens <n>', 'largest max_tokens a request may ask for (default: the context length)', parseInteger(1))
+    .option('--body-limit <bytes>', 'largest request body (default 1048576)', parseInteger(1))
+    .action(async (opts: ServeCliOptions) => {
+      process.exitCode = await serveCommand(opts);
+    });
+
   p.command('convert')
     .description('convert a Hugging Face BitNet folder to GGUF, losslessly')
     .argument('<hf-dir>', 'Hugging Face model folder (config.json, model.safetensors, tokenizer.json)')
