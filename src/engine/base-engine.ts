@@ -18,6 +18,7 @@ import { resolveOptions, type GenerateOptions } from './options.js';
 import { perplexity, type PerplexityOptions, type PerplexityResult } from './perplexity.js';
 import type { GenerationResult } from './result.js';
 import { GenerationStream } from './stream.js';
+import { chatApi, type ChatApi } from '../openai/chat-api.js';
 
 export interface LoadOptions {
   /** Backend name, or 'auto' (default): the fastest available. */
@@ -43,6 +44,12 @@ export interface EngineParts {
   readonly chatTemplate: ModelChatTemplate | null;
 }
 
+/** A model's name from where it was loaded: the last path or URL segment, without `.gguf`. */
+function modelName(source: string): string {
+  const parts = source.split(/[\\/]/).filter((p) => p !== '');
+  return (parts[parts.length - 1] ?? source).replace(/\.gguf$/, '');
+}
+
 /**
  * An engine over a loaded model. Use the subclass of your environment: `InferenceEngine` from 'bitnet-ts' (Node)
  * or from 'bitnet-ts/browser'; both add a static `load`.
@@ -55,6 +62,11 @@ export class InferenceEngineBase {
   readonly backendInfo: BackendInfo;
   /** The model's chat template (null: the built-in 2B-4T format is used). */
   readonly chatTemplate: ModelChatTemplate | null;
+  /**
+   * `chat(messages, options)`: the assistant's reply (streamChat run to the end); `chat.completions.create(request)`:
+   * the OpenAI / web-llm call, returning `chat.completion` objects or a stream of chunks (src/openai/chat-api.ts).
+   */
+  readonly chat: ChatApi;
   private readonly defaults: GenerateOptions;
   private readonly eosIds: ReadonlySet<number>;
 
@@ -66,6 +78,7 @@ export class InferenceEngineBase {
     this.defaults = parts.defaults;
     this.eosIds = new Set(parts.eosTokenIds);
     this.chatTemplate = parts.chatTemplate;
+    this.chat = chatApi(this, modelName(parts.source));
   }
 
   /**

@@ -10,8 +10,8 @@ import type { InferenceEngineBase } from '../engine/base-engine.js';
 import type { GenerationStream } from '../engine/stream.js';
 import { BitnetError, ContextLengthError } from '../errors.js';
 import { Gate } from './gate.js';
-import { asBody, chatMessages, completionPrompt, generationOptions, RequestError } from './requests.js';
-import { chatChunk, chatCompletion, errorBody, finishReason, textChunk, textCompletion } from './responses.js';
+import { asBody, chatMessages, completionPrompt, generationOptions, RequestError } from '../openai/requests.js';
+import { chatChunk, chatCompletion, errorBody, finishReason, textChunk, textCompletion } from '../openai/responses.js';
 
 export interface ServeOptions {
   /** Generations running at once (default 1: the backends already use every core). */

@@ -2,7 +2,7 @@
  * At most `limit` generations at once; up to `maxQueue` more wait their turn in arrival order; beyond that a request
  * is refused at once (HTTP 429) rather than queued without bound. A waiter whose client goes away leaves the queue.
  */
-import { RequestError } from './requests.js';
+import { RequestError } from '../openai/requests.js';
 
 export class Gate {
   private active = 0;
