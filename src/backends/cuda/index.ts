@@ -10,6 +10,7 @@ import type { FloatTable, TernaryMatrix } from '../../model/weights.js';
 import type { Tensor } from '../../tensor.js';
 import type { Backend, BackendDescriptor, BackendInfo, BackendOptions } from '../backend.js';
 import { withShapeChecks } from '../checks.js';
+import { ropeCosSinRows } from '../rope-cos-sin.js';
 import type { ActivationBuffer, ActivationScheme, BackendOps, KvCacheBuffer, MatrixHandle, QuantizedBuffer, TernaryHandle, VectorHandle } from '../ops.js';
 import { openCudaDriver, type CudaDriver, type DevicePtr, type KernelArg } from './driver.js';
 
@@ -169,21 +170,13 @@ export class CudaBackend implements Backend {
     this.ids = null;
   }
 
-  /** cos | sin rows for positions [0, positions) of (headDim, base), built in float64 as the reference does. */
+  /** The RoPE table (rope-cos-sin.ts) of (headDim, base) on the device, covering positions [0, positions). */
   private ropeTable(headDim: number, base: number, positions: number): DevicePtr {
     const key = `${headDim}/${base}`;
     const have = this.ropeTables.get(key);
     if (have !== undefined && have.positions >= positions) return have.ptr;
     const n = Math.max(positions, 2 * (have?.positions ?? 0), 256);
-    const half = headDim / 2;
-    const data = new Float32Array(n * headDim);
-    for (let p = 0; p < n; p++) {
-      for (let i = 0; i < half; i++) {
-        const theta = p * (1 / Math.pow(base, (2 * i) / headDim));
-        data[p * headDim + i] = Math.cos(theta);
-        data[p * headDim + half + i] = Math.sin(theta);
-      }
-    }
+    const data = ropeCosSinRows(headDim, base, n);
     if (have !== undefined && this.allocations.delete(have.ptr)) this.driver.free(have.ptr);
     const p = this.alloc(data.byteLength);
     this.driver.upload(p, data);
