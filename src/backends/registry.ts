@@ -4,6 +4,7 @@
 import { BackendUnavailableError } from '../errors.js';
 import type { Backend, BackendDescriptor, BackendOptions } from './backend.js';
 import { cudaBackend } from './cuda/index.js';
+import { nativeBackend } from './native/index.js';
 import { referenceBackend } from './reference/index.js';
 import { wasmBackend } from './wasm/index.js';
 import { webgpuBackend } from './webgpu/index.js';
@@ -15,9 +16,11 @@ export function registerBackend(descriptor: BackendDescriptor): void {
   registry.push(descriptor);
 }
 
-// Preference order for 'auto': the fastest available first (CUDA, another hardware GPU, CPU SIMD, the oracle).
+// Preference order for 'auto': the fastest available first (CUDA, another hardware GPU, native CPU code, CPU
+// WebAssembly SIMD, the oracle).
 registerBackend(cudaBackend);
 registerBackend(webgpuBackend);
+registerBackend(nativeBackend);
 registerBackend(wasmBackend);
 registerBackend(referenceBackend);
 

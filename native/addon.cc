@@ -1,0 +1,116 @@
+// The N-API surface of the native backend (node-addon-api). Memory is handed to JavaScript as external
+// ArrayBuffers (64-byte aligned, zeroed, freed when collected); kernels receive raw addresses inside recorded
+// programs (program.h). Nothing here keeps JavaScript objects alive: the TypeScript side holds every buffer a
+// pending program refers to until it has run.
+#include <napi.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "kernels.h"
+#include "program.h"
+
+using namespace bitnet;
+
+static Napi::Value Features(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array list = Napi::Array::New(env);
+  uint32_t i = 0;
+#if defined(__x86_64__)
+  list.Set(i++, "x86_64");
+#elif defined(__aarch64__)
+  list.Set(i++, "arm64");
+#endif
+  list.Set(i++, useAvx2() ? "avx2" : "scalar");
+  return list;
+}
+
+static Napi::Value SetForceScalar(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), setForceScalar(info[0].As<Napi::Boolean>().Value()));
+}
+
+static Napi::Value Alloc(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const double want = info[0].As<Napi::Number>().DoubleValue();
+  if (!(want >= 0) || want > 9007199254740991.0) throw Napi::RangeError::New(env, "alloc: bad byte count");
+  const size_t bytes = static_cast<size_t>(want);
+  const size_t rounded = (bytes + 63) / 64 * 64;
+  void* p = rounded == 0 ? nullptr : std::aligned_alloc(64, rounded);
+  if (rounded != 0 && p == nullptr) throw Napi::Error::New(env, "alloc: out of memory (" + std::to_string(bytes) + " bytes)");
+  if (p != nullptr) std::memset(p, 0, rounded);
+  if (p == nullptr) return Napi::ArrayBuffer::New(env, 0);
+  return Napi::ArrayBuffer::New(env, p, bytes, [](Napi::Env, void* data) { std::free(data); });
+}
+
+static Napi::Value Address(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info[0].IsArrayBuffer()) return Napi::Number::New(env, static_cast<double>(reinterpret_cast<uintptr_t>(info[0].As<Napi::ArrayBuffer>().Data())));
+  if (info[0].IsTypedArray()) {
+    Napi::TypedArray a = info[0].As<Napi::TypedArray>();
+    const uintptr_t base = reinterpret_cast<uintptr_t>(a.ArrayBuffer().Data()) + a.ByteOffset();
+    return Napi::Number::New(env, static_cast<double>(base));
+  }
+  throw Napi::TypeError::New(env, "address: expected an ArrayBuffer or a typed array");
+}
+
+static inline uintptr_t addressArg(const Napi::CallbackInfo& info, size_t i) { return static_cast<uintptr_t>(info[i].As<Napi::Number>().DoubleValue()); }
+static inline int64_t intArg(const Napi::CallbackInfo& info, size_t i) { return info[i].As<Napi::Number>().Int64Value(); }
+
+// packTernary(dstAddress, rowsLayout: Uint8Array, rows, cols)
+static Napi::Value PackTernary(const Napi::CallbackInfo& info) {
+  Napi::Uint8Array src = info[1].As<Napi::Uint8Array>();
+  const int64_t rows = intArg(info, 2), cols = intArg(info, 3);
+  if (static_cast<int64_t>(src.ByteLength()) < rows * ((cols + 3) / 4)) throw Napi::RangeError::New(info.Env(), "packTernary: source too short");
+  packTernary(reinterpret_cast<uint8_t*>(addressArg(info, 0)), src.Data(), rows, cols, 0, ternaryGroups(rows) * 4);
+  return info.Env().Undefined();
+}
+
+// quantizeTable(tableAddress, storage, rows, cols, qAddress, scalesAddress, rowBytes): the lossy int8 lm_head copy.
+static Napi::Value QuantizeTable(const Napi::CallbackInfo& info) {
+  const void* table = reinterpret_cast<const void*>(addressArg(info, 0));
+  const int storage = static_cast<int>(intArg(info, 1));
+  const int64_t rows = intArg(info, 2), cols = intArg(info, 3), rowBytes = intArg(info, 6);
+  int8_t* q = reinterpret_cast<int8_t*>(addressArg(info, 4));
+  float* scales = reinterpret_cast<float*>(addressArg(info, 5));
+  std::vector<float> row(cols);
+  for (int64_t r = 0; r < rows; r++) {
+    tableRow(row.data(), table, storage, cols, r, nullptr, 0);
+    quantizeI8Rows(q + r * rowBytes, scales + r, rowBytes, row.data(), cols, 0, 1);
+  }
+  return info.Env().Undefined();
+}
+
+static Napi::Value CreateRunner(const Napi::CallbackInfo& info) {
+  const int threads = static_cast<int>(intArg(info, 0));
+  return Napi::External<Runner>::New(info.Env(), new Runner(threads), [](Napi::Env, Runner* r) { delete r; });
+}
+
+// run(runner, program: Float64Array, words)
+static Napi::Value Run(const Napi::CallbackInfo& info) {
+  Runner* runner = info[0].As<Napi::External<Runner>>().Data();
+  Napi::Float64Array program = info[1].As<Napi::Float64Array>();
+  const int64_t words = intArg(info, 2);
+  if (words < 0 || words > static_cast<int64_t>(program.ElementLength())) throw Napi::RangeError::New(info.Env(), "run: bad word count");
+  try {
+    runner->run(program.Data(), words);
+  } catch (const std::invalid_argument& e) {
+    throw Napi::Error::New(info.Env(), e.what());
+  }
+  return info.Env().Undefined();
+}
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("features", Napi::Function::New(env, Features));
+  exports.Set("setForceScalar", Napi::Function::New(env, SetForceScalar));
+  exports.Set("alloc", Napi::Function::New(env, Alloc));
+  exports.Set("address", Napi::Function::New(env, Address));
+  exports.Set("packTernary", Napi::Function::New(env, PackTernary));
+  exports.Set("quantizeTable", Napi::Function::New(env, QuantizeTable));
+  exports.Set("createRunner", Napi::Function::New(env, CreateRunner));
+  exports.Set("run", Napi::Function::New(env, Run));
+  return exports;
+}
+
+NODE_API_MODULE(bitnet_native, Init)

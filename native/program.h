@@ -1,0 +1,55 @@
+// A token's worth of ops recorded by the TypeScript side (src/backends/native/program.ts) and run in one call:
+// every thread walks the same records, does its share of each, and meets the others only where a record is
+// marked as depending on an earlier one.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "pool.h"
+
+namespace bitnet {
+
+// Record layout: [op, words, barrier, fields...] as float64 (pointers are below 2^53, so exact). The field order
+// of each op is listed in program.cc and mirrored in program.ts.
+enum Op : int {
+  kEmbed = 1,
+  kRmsnorm = 2,
+  kQuantToken = 3,
+  kQuantQ8k = 4,
+  kTernary = 5,
+  kTernaryQ8k = 6,
+  kTernaryFloat = 7,
+  kRope = 8,
+  kKvAppend = 9,
+  kAttention = 10,
+  kAdd = 11,
+  kReluSqMul = 12,
+  kSiluMul = 13,
+  kLmHead = 14,
+  kQuantI8 = 15,
+  kLmHeadI8 = 16,
+  kOpCount = 17,
+};
+
+class Runner {
+ public:
+  explicit Runner(int threads) : pool_(threads) {}
+  int threads() const { return pool_.threads(); }
+  // Runs `words` float64 words of records; throws std::invalid_argument on a malformed program.
+  void run(const double* program, int64_t words);
+
+ private:
+  struct Record {
+    int op;
+    bool barrier;
+    const double* f;
+    int64_t n;  // field count
+  };
+  void execute(const Record& r, int tid);
+
+  Pool pool_;
+  std::vector<std::vector<int32_t>> dots_;  // per thread
+  std::vector<std::vector<float>> scores_;
+};
+
+}  // namespace bitnet

@@ -1,0 +1,42 @@
+/**
+ * Loading the native addon (native/*.cc, built by node-gyp into build/Release when the package installs). Loaded
+ * lazily with dynamic imports so that the browser bundle, which has this module too, never touches Node APIs.
+ */
+
+/** The addon's functions (native/addon.cc). Addresses are byte addresses as numbers (below 2^53 on every OS). */
+export interface NativeAddon {
+  features(): string[];
+  setForceScalar(on: boolean): boolean;
+  /** Zeroed, 64-byte-aligned native memory, freed when the ArrayBuffer is collected. */
+  alloc(bytes: number): ArrayBuffer;
+  address(view: ArrayBuffer | ArrayBufferView): number;
+  packTernary(dst: number, rowsLayout: Uint8Array, rows: number, cols: number): void;
+  quantizeTable(table: number, storage: number, rows: number, cols: number, q: number, scales: number, rowBytes: number): void;
+  createRunner(threads: number): object;
+  run(runner: object, program: Float64Array, words: number): void;
+}
+
+/** Where node-gyp leaves the addon, relative to this file in src/ or dist/ (both two levels below the root). */
+const ADDON_URL = new URL('../../../build/Release/bitnet_native.node', import.meta.url);
+
+let loaded: Promise<NativeAddon> | undefined;
+
+/** The addon, or a rejection whose message says why it cannot be used here. */
+export function loadNativeAddon(): Promise<NativeAddon> {
+  loaded ??= (async () => {
+    if (typeof process === 'undefined' || process.versions?.node === undefined) throw new Error('the native backend needs Node.js');
+    const { existsSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const path = fileURLToPath(ADDON_URL);
+    if (!existsSync(path)) {
+      throw new Error(`native addon not built (${path} is missing: installing bitnet-ts builds it with node-gyp, which needs a C++ compiler, python3 and make; \`npm run build:native\` retries)`);
+    }
+    const { createRequire } = await import('node:module');
+    try {
+      return createRequire(import.meta.url)(path) as NativeAddon;
+    } catch (err) {
+      throw new Error(`native addon ${path} did not load: ${(err as Error).message}`);
+    }
+  })();
+  return loaded;
+}
