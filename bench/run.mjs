@@ -10,8 +10,8 @@
  *    from the same prompt token ids; prefill and decode tokens/s (median, min, max), peak RSS (VmHWM), load time.
  * 5. Writes bench/results.json and bench/results.md, and prints the table.
  *
- * Options: --shapes 700m,2b4t  --engines llamacpp,wasm,wasm-int8,reference  --runs 3
- * (wasm-int8: the wasm backend with the opt-in lossy int8 lm_head, docs/numerics.md; `webgpu` may be added to
+ * Options: --shapes 700m,2b4t  --engines llamacpp,native,native-int8,wasm,wasm-int8,reference  --runs 3
+ * (native-int8 / wasm-int8: that backend with the opt-in lossy int8 lm_head, docs/numerics.md; `webgpu` may be added to
  * --engines where a GPU adapter exists — on a CPU-emulated adapter its figures say nothing about GPUs)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -36,7 +36,7 @@ function option(name, fallback) {
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
 }
 const shapes = option('shapes', '700m,2b4t').split(',');
-const engines = option('engines', 'llamacpp,wasm,wasm-int8,reference').split(',');
+const engines = option('engines', 'llamacpp,native,native-int8,wasm,wasm-int8,reference').split(',');
 const runs = Number(option('runs', '3'));
 const log = (s) => process.stderr.write(`${s}\n`);
 
@@ -148,7 +148,7 @@ async function measure(engine, m, unavailable) {
   const othersBusy = await cpuBusy();
   log(`bench: ${m.shape} ${engine} (prompt ${p.prompt}, decode ${p.decode}, ${p.warmup} warm-up + ${runs} runs; CPU ${(100 * othersBusy).toFixed(0)} % busy before)`);
   const args = { model: m.path, threads: THREADS, promptIds: promptIds(m, p.prompt), decodeTokens: p.decode, runs: p.warmup + runs };
-  const bitnet = engine === 'wasm-int8' ? { backend: 'wasm', lmHead: 'int8' } : { backend: engine };
+  const bitnet = engine.endsWith('-int8') ? { backend: engine.slice(0, -'-int8'.length), lmHead: 'int8' } : { backend: engine };
   const r = engine === 'llamacpp' ? await child('engine-llamacpp.mjs', args) : await child('engine-bitnet.mjs', { ...args, ...bitnet });
   if (r.failed !== undefined) return { ...base, status: `failed: ${r.failed}` };
   if (r.unavailable !== undefined) return { ...base, status: `unavailable: ${r.unavailable}` };
@@ -170,7 +170,7 @@ async function measure(engine, m, unavailable) {
 
 const fmt = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
 const ratio = (a, b) => (a == null || b == null ? '—' : `${(a / b).toFixed(a / b >= 0.1 ? 2 : 4)}×`);
-const NAMES = { llamacpp: `llama.cpp (node-llama-cpp ${NODE_LLAMA_CPP})`, webgpu: 'bitnet-ts webgpu', wasm: 'bitnet-ts wasm', 'wasm-int8': 'bitnet-ts wasm, int8 lm_head (lossy)', reference: 'bitnet-ts reference' };
+const NAMES = { llamacpp: `llama.cpp (node-llama-cpp ${NODE_LLAMA_CPP})`, webgpu: 'bitnet-ts webgpu', native: 'bitnet-ts native', 'native-int8': 'bitnet-ts native, int8 lm_head (lossy)', wasm: 'bitnet-ts wasm', 'wasm-int8': 'bitnet-ts wasm, int8 lm_head (lossy)', reference: 'bitnet-ts reference' };
 
 function table(m, rows, bandwidth) {
   const lc = rows.find((r) => r.engine === 'llamacpp' && r.status === 'ok');
@@ -217,7 +217,7 @@ const report = {
   seconds: (Date.now() - started.getTime()) / 1000,
   bitnetTs: git,
   machine,
-  settings: { threads: THREADS, promptTokens: PROMPT_TOKENS, decodeTokens: DECODE_TOKENS, runs, warmupRuns: 'llamacpp, wasm and wasm-int8: 1; reference: 0', numerics: 'bitnet-ts: hf (default); llama.cpp: its own (Q8_K activations)', llamaCpp: 'node-llama-cpp 3.21.1 prebuilt CPU binary, no mmap, F32 KV cache, flash attention off, one batch for the prompt' },
+  settings: { threads: THREADS, promptTokens: PROMPT_TOKENS, decodeTokens: DECODE_TOKENS, runs, warmupRuns: 'all but the reference: 1; reference: 0', numerics: 'bitnet-ts: hf (default); llama.cpp: its own (Q8_K activations)', llamaCpp: 'node-llama-cpp 3.21.1 prebuilt CPU binary, no mmap, F32 KV cache, flash attention off, one batch for the prompt' },
   bandwidth,
   models: models.map((m) => ({ ...m, decodeCeilingTokensPerSecond: (bandwidth.twoThreadGBs * 1e9) / m.bytesPerToken })),
   results,

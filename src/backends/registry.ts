@@ -47,3 +47,21 @@ export async function createBackend(name = 'auto', options: BackendOptions = {})
   if (reason !== null) throw new BackendUnavailableError(name, reason);
   return d.create(options);
 }
+
+/**
+ * Why 'auto' passes over each backend before the one it picks: `{ name, reason }` for every backend ahead of
+ * `chosen` in preference order that is unavailable here or skipped by 'auto' (what `--verbose` prints).
+ */
+export async function passedOver(chosen: string): Promise<{ name: string; reason: string }[]> {
+  const out: { name: string; reason: string }[] = [];
+  for (const d of registry) {
+    if (d.name === chosen) break;
+    const unavailable = await d.unavailableReason();
+    if (unavailable !== null) out.push({ name: d.name, reason: `unavailable: ${unavailable}` });
+    else if (d.autoSkipReason !== undefined) {
+      const skip = await d.autoSkipReason();
+      if (skip !== null) out.push({ name: d.name, reason: `skipped by auto: ${skip}` });
+    }
+  }
+  return out;
+}

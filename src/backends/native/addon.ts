@@ -19,6 +19,13 @@ export interface NativeAddon {
 /** Where node-gyp leaves the addon, relative to this file in src/ or dist/ (both two levels below the root). */
 const ADDON_URL = new URL('../../../build/Release/bitnet_native.node', import.meta.url);
 
+/** The addon's path: BITNET_NATIVE_ADDON when set (a prebuilt binary elsewhere), else node-gyp's output. */
+async function addonPath(): Promise<string> {
+  const fromEnv = process.env.BITNET_NATIVE_ADDON;
+  if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
+  return (await import('node:url')).fileURLToPath(ADDON_URL);
+}
+
 let loaded: Promise<NativeAddon> | undefined;
 
 /** The addon, or a rejection whose message says why it cannot be used here. */
@@ -26,8 +33,7 @@ export function loadNativeAddon(): Promise<NativeAddon> {
   loaded ??= (async () => {
     if (typeof process === 'undefined' || process.versions?.node === undefined) throw new Error('the native backend needs Node.js');
     const { existsSync } = await import('node:fs');
-    const { fileURLToPath } = await import('node:url');
-    const path = fileURLToPath(ADDON_URL);
+    const path = await addonPath();
     if (!existsSync(path)) {
       throw new Error(`native addon not built (${path} is missing: installing bitnet-ts builds it with node-gyp, which needs a C++ compiler, python3 and make; \`npm run build:native\` retries)`);
     }
