@@ -7,11 +7,13 @@
  *   ids — `hf` numerics vs `int8-token`; `llamacpp` numerics vs `q8k` (TQ files) or `exact` (F32/F16).
  * - vs llama.cpp (`llamacpp` numerics), the README's rule: TQ files d_p ≤ 1e-2 before the first tie-prone position
  *   and ≤ 0.5 everywhere (Q8_K rounding flips are real; llama.cpp flips too); F32 ≤ 1e-3; F16 ≤ 3e-2 (llama.cpp
- *   rounds F16-path activations to f16). Greedy ids equal llama.cpp's for every file.
+ *   rounds F16-path activations to f16). Greedy ids equal llama.cpp's for every file. Checked on the reference and
+ *   on the float32 native backend (skipped, with the reason, where its addon is not built).
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nativeBackend } from '../../src/backends/native/index.js';
 import { InferenceEngine } from '../../src/engine/engine.js';
 import { worstRelative } from '../helpers/golden.js';
 
@@ -43,6 +45,7 @@ function perPosition(got: ArrayLike<number>, want: ArrayLike<number>, V: number)
 }
 
 const TYPES = ['tq2_0', 'tq1_0', 'f32', 'f16'] as const;
+const nativeUnavailable = await nativeBackend.unavailableReason();
 
 for (const type of TYPES) {
   const file = `${DIR}bitnet-d256-L2-s1-${type}.gguf`;
@@ -71,28 +74,31 @@ for (const type of TYPES) {
     });
   }
 
-  describe(`${type} [reference, numerics llamacpp] vs llama.cpp itself`, () => {
-    let engine: InferenceEngine;
-    beforeAll(async () => {
-      engine = await InferenceEngine.load(file, { backend: 'reference', numerics: 'llamacpp' });
-    });
-    afterAll(() => engine.close());
+  // The float32 native backend is held to the same bounds: llama.cpp computes in float32 too.
+  for (const backend of ['reference', 'native'] as const) {
+    describe.skipIf(backend === 'native' && nativeUnavailable !== null)(`${type} [${backend}, numerics llamacpp] vs llama.cpp itself${backend === 'native' && nativeUnavailable !== null ? ` skipped: ${nativeUnavailable}` : ''}`, () => {
+      let engine: InferenceEngine;
+      beforeAll(async () => {
+        engine = await InferenceEngine.load(file, { backend, numerics: 'llamacpp' });
+      });
+      afterAll(() => engine.close());
 
-    golden.prompts.forEach((p, i) => {
-      it(`prompt ${i}: logits within the README's bounds, greedy ids equal llama.cpp's`, async () => {
-        const lc = p.llamacpp[type];
-        const got = await engine.logits({ tokenIds: p.input_ids });
-        const d = perPosition(got.data, read(lc.logits_file), lc.logits_shape[1]);
-        if (ternaryBlocks) {
-          const P = p.reference.q8k.first_tie_prone_position ?? d.length;
-          d.forEach((dp, pos) => expect(dp, `position ${pos}`).toBeLessThanOrEqual(pos < P ? 1e-2 : 0.5));
-        } else {
-          const bound = type === 'f32' ? 1e-3 : 3e-2;
-          d.forEach((dp, pos) => expect(dp, `position ${pos}`).toBeLessThanOrEqual(bound));
-        }
-        const r = await engine.generate({ tokenIds: p.input_ids }, { greedy: true, maxTokens: lc.greedy_ids.length, ignoreEos: true });
-        expect(r.tokenIds).toEqual(lc.greedy_ids);
+      golden.prompts.forEach((p, i) => {
+        it(`prompt ${i}: logits within the README's bounds, greedy ids equal llama.cpp's`, async () => {
+          const lc = p.llamacpp[type];
+          const got = await engine.logits({ tokenIds: p.input_ids });
+          const d = perPosition(got.data, read(lc.logits_file), lc.logits_shape[1]);
+          if (ternaryBlocks) {
+            const P = p.reference.q8k.first_tie_prone_position ?? d.length;
+            d.forEach((dp, pos) => expect(dp, `position ${pos}`).toBeLessThanOrEqual(pos < P ? 1e-2 : 0.5));
+          } else {
+            const bound = type === 'f32' ? 1e-3 : 3e-2;
+            d.forEach((dp, pos) => expect(dp, `position ${pos}`).toBeLessThanOrEqual(bound));
+          }
+          const r = await engine.generate({ tokenIds: p.input_ids }, { greedy: true, maxTokens: lc.greedy_ids.length, ignoreEos: true });
+          expect(r.tokenIds).toEqual(lc.greedy_ids);
+        });
       });
     });
-  });
+  }
 }
