@@ -16,14 +16,17 @@ export interface NativeAddon {
   run(runner: object, program: Float64Array, words: number): void;
 }
 
-/** Where node-gyp leaves the addon, relative to this file in src/ or dist/ (both two levels below the root). */
-const ADDON_URL = new URL('../../../build/Release/bitnet_native.node', import.meta.url);
+/**
+ * Where node-gyp leaves the addon, relative to this file in src/ or dist/ (both two levels below the root). Held in
+ * a variable so that bundlers do not treat `new URL('…', import.meta.url)` as an asset of the browser bundle.
+ */
+const ADDON_RELATIVE = '../../../build/Release/bitnet_native.node';
 
 /** The addon's path: BITNET_NATIVE_ADDON when set (a prebuilt binary elsewhere), else node-gyp's output. */
 async function addonPath(): Promise<string> {
   const fromEnv = process.env.BITNET_NATIVE_ADDON;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
-  return (await import('node:url')).fileURLToPath(ADDON_URL);
+  return (await import('node:url')).fileURLToPath(new URL(ADDON_RELATIVE, import.meta.url));
 }
 
 let loaded: Promise<NativeAddon> | undefined;
