@@ -4,7 +4,9 @@
 // so i16 lanes hold 15 chunks safely; they are widened to i32 every 8.
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "kernels.h"
 
@@ -13,20 +15,19 @@ namespace bitnet {
 void packTernary(uint8_t* dst, const uint8_t* src, int64_t rows, int64_t cols, int64_t r0, int64_t r1) {
   const int64_t chunks = ternaryChunks(cols);
   const int64_t rowBytes = (cols + 3) / 4;
+  std::vector<uint8_t> codes(chunks * kChunk);
   for (int64_t j = r0; j < r1; j++) {
+    // One code per byte first (padding: code 1, t = 0), then four codes per byte in the kernel's order.
+    std::fill(codes.begin(), codes.end(), uint8_t{1});
+    if (j < rows) {
+      const uint8_t* row = src + j * rowBytes;
+      for (int64_t c = 0; c < cols; c++) codes[c] = (row[c >> 2] >> (2 * (c & 3))) & 3;
+    }
     uint8_t* rowBase = dst + (j / 4) * chunks * 128 + (j % 4) * 32;
     for (int64_t c = 0; c < chunks; c++) {
+      const uint8_t* k = codes.data() + c * kChunk;
       uint8_t* block = rowBase + c * 128;
-      for (int i = 0; i < 32; i++) {
-        uint8_t byte = 0;
-        for (int k = 0; k < 4; k++) {
-          const int64_t col = c * kChunk + 32 * k + i;
-          int code = 1;
-          if (j < rows && col < cols) code = (src[j * rowBytes + (col >> 2)] >> (2 * (col & 3))) & 3;
-          byte |= static_cast<uint8_t>(code << (2 * k));
-        }
-        block[i] = byte;
-      }
+      for (int i = 0; i < 32; i++) block[i] = static_cast<uint8_t>(k[i] | (k[32 + i] << 2) | (k[64 + i] << 4) | (k[96 + i] << 6));
     }
   }
 }
