@@ -101,6 +101,11 @@ static Napi::Value Run(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+static Napi::Value DestroyRunner(const Napi::CallbackInfo& info) {
+  info[0].As<Napi::External<Runner>>().Data()->shutdown();
+  return info.Env().Undefined();
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("features", Napi::Function::New(env, Features));
   exports.Set("setForceScalar", Napi::Function::New(env, SetForceScalar));
@@ -110,6 +115,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("quantizeTable", Napi::Function::New(env, QuantizeTable));
   exports.Set("createRunner", Napi::Function::New(env, CreateRunner));
   exports.Set("run", Napi::Function::New(env, Run));
+  exports.Set("destroyRunner", Napi::Function::New(env, DestroyRunner));
   return exports;
 }
 

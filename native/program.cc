@@ -24,6 +24,8 @@ static inline void share(int64_t n, int tid, int threads, int64_t& lo, int64_t& 
 static const int kFields[kOpCount] = {0, 7, 6, 7, 5, 11, 9, 8, 7, 9, 10, 4, 4, 4, 7, 6, 8};
 
 void Runner::run(const double* program, int64_t words) {
+  if (!pool_) throw std::invalid_argument("native program: the backend was disposed");
+  Pool& pool = *pool_;
   std::vector<Record> records;
   int64_t dotsNeeded = 0, scoresNeeded = 0;
   for (int64_t at = 0; at < words;) {
@@ -33,20 +35,20 @@ void Runner::run(const double* program, int64_t words) {
     if (op <= 0 || op >= kOpCount || len < 3 + kFields[op] || at + len > words)
       throw std::invalid_argument("native program: bad record (op " + std::to_string(op) + ", " + std::to_string(len) + " words) at word " + std::to_string(at));
     const Record r{op, program[at + 2] != 0, program + at + 3, len - 3};
-    if (op == kTernary) dotsNeeded = std::max(dotsNeeded, i64(r.f[10]) * ((i64(r.f[3]) + pool_.threads() - 1) / pool_.threads() + 1) * 4);
+    if (op == kTernary) dotsNeeded = std::max(dotsNeeded, i64(r.f[10]) * ((i64(r.f[3]) + pool.threads() - 1) / pool.threads() + 1) * 4);
     if (op == kAttention) scoresNeeded = std::max(scoresNeeded, i64(r.f[5]) + i64(r.f[4]));
     records.push_back(r);
     at += len;
   }
-  if (static_cast<int>(dots_.size()) < pool_.threads()) dots_.resize(pool_.threads());
+  if (static_cast<int>(dots_.size()) < pool.threads()) dots_.resize(pool.threads());
   for (auto& d : dots_)
     if (static_cast<int64_t>(d.size()) < dotsNeeded) d.resize(dotsNeeded);
-  if (static_cast<int>(scores_.size()) < pool_.threads()) scores_.resize(pool_.threads());
+  if (static_cast<int>(scores_.size()) < pool.threads()) scores_.resize(pool.threads());
   for (auto& s : scores_)
     if (static_cast<int64_t>(s.size()) < scoresNeeded) s.resize(scoresNeeded);
-  pool_.run([&](int tid) {
+  pool.run([&](int tid) {
     for (const Record& r : records) {
-      if (r.barrier) pool_.barrier();
+      if (r.barrier) pool.barrier();
       execute(r, tid);
     }
   });
@@ -54,7 +56,7 @@ void Runner::run(const double* program, int64_t words) {
 
 void Runner::execute(const Record& r, int tid) {
   const double* f = r.f;
-  const int n = pool_.threads();
+  const int n = pool_->threads();
   int64_t lo, hi;
   switch (r.op) {
     case kEmbed: {  // out, table, storage, d, i8Scales, rowBytes, T, ids[T]

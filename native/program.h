@@ -3,6 +3,7 @@
 // marked as depending on an earlier one.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "pool.h"
@@ -33,10 +34,11 @@ enum Op : int {
 
 class Runner {
  public:
-  explicit Runner(int threads) : pool_(threads) {}
-  int threads() const { return pool_.threads(); }
-  // Runs `words` float64 words of records; throws std::invalid_argument on a malformed program.
+  explicit Runner(int threads) : pool_(std::make_unique<Pool>(threads)) {}
+  // Runs `words` float64 words of records; throws std::invalid_argument on a malformed program or after shutdown.
   void run(const double* program, int64_t words);
+  // Joins the pool's threads now rather than when the runner is collected.
+  void shutdown() { pool_.reset(); }
 
  private:
   struct Record {
@@ -47,7 +49,7 @@ class Runner {
   };
   void execute(const Record& r, int tid);
 
-  Pool pool_;
+  std::unique_ptr<Pool> pool_;
   std::vector<std::vector<int32_t>> dots_;  // per thread
   std::vector<std::vector<float>> scores_;
 };

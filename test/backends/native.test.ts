@@ -5,6 +5,7 @@
  * Skipped with the reason where the addon is not built.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backends/backend.js';
@@ -148,6 +149,27 @@ describe.skipIf(unavailable !== null)(title('native kernels against the referenc
     }
     expect(logits[1]).toEqual(logits[0]);
     expect(logits[2]).toEqual(logits[0]);
+  });
+
+  it('dispose joins the native threads; the backend refuses work afterwards', async () => {
+    const threadCount = () => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    const before = threadCount();
+    const b = await createBackend('native', { threads: 5 });
+    expect(threadCount()).toBe(before + 4);
+    const x = b.allocate(1, 4);
+    b.write(x, [1, 2, 3, 4]);
+    b.ops.add({ out: x, a: x, b: x });
+    expect(Array.from(await b.read(x))).toEqual([2, 4, 6, 8]);
+    b.dispose();
+    expect(threadCount()).toBe(before);
+    b.ops.add({ out: x, a: x, b: x });
+    await expect(b.read(x)).rejects.toThrow(/disposed/);
+  });
+
+  it('refuses token ids outside the table before any native code reads them', () => {
+    const b = natives[0];
+    const table = b.uploadMatrix({ dtype: 'f32', shape: [3, 2], data: new Float32Array(6) } as never);
+    expect(() => b.ops.embed({ out: b.allocate(1, 2), table, tokenIds: Int32Array.of(3) })).toThrow(/token ids in \[0, 3\)/);
   });
 
   it('refuses a malformed program with an error instead of running it', () => {

@@ -14,6 +14,8 @@ export interface NativeAddon {
   quantizeTable(table: number, storage: number, rows: number, cols: number, q: number, scales: number, rowBytes: number): void;
   createRunner(threads: number): object;
   run(runner: object, program: Float64Array, words: number): void;
+  /** Joins the runner's threads; later runs throw. */
+  destroyRunner(runner: object): void;
 }
 
 /**

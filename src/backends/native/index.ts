@@ -21,6 +21,7 @@ export class NativeBackend implements Backend {
   private readonly program: ProgramRecorder;
   /** Tables handed out by allocateTable and not yet uploaded. */
   private readonly tables = new WeakMap<ArrayBufferView, NativeBlock>();
+  private disposed = false;
 
   private constructor(private readonly addon: NativeAddon, private readonly threads: number, private readonly lmHeadMode: 'exact' | 'int8') {
     this.program = new ProgramRecorder(addon, addon.createRunner(threads));
@@ -124,8 +125,11 @@ export class NativeBackend implements Backend {
     return { q, scale: new Float64Array(b.scale.buffer, 0, scales).slice() };
   }
 
+  /** Runs anything pending and joins the native threads; the backend's memory returns as its buffers are collected. */
   dispose(): void {
-    this.program.flush();
+    if (this.disposed) return;
+    this.disposed = true;
+    this.program.close();
   }
 }
 

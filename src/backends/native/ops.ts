@@ -2,6 +2,7 @@
  * The native op table: each op checks its buffers and records itself (program.ts); the work happens in native
  * code when the program runs. Field orders mirror native/program.cc.
  */
+import { ShapeError } from '../../errors.js';
 import type { BackendOps } from '../ops.js';
 import type { NativeAddon } from './addon.js';
 import { act, kvCache, NativeActivations, NativeBlock, quantized, TABLE_STORAGE, type NativeMatrix, type NativeTernary, type NativeVector } from './buffers.js';
@@ -17,6 +18,8 @@ export function createNativeOps(addon: NativeAddon, program: ProgramRecorder): B
     embed(a) {
       const out = act('embed', a.out);
       const t = a.table as NativeMatrix;
+      // The model checks ids against the vocabulary; native code must not trust a direct caller to.
+      for (const id of a.tokenIds) if (!(id >= 0 && id < t.rows)) throw new ShapeError('embed', `token ids in [0, ${t.rows})`, `${id}`);
       program.record(
         OP.embed,
         [out.block.address, t.block.address, TABLE_STORAGE[t.storage], t.cols, t.scales?.address ?? 0, t.rowBytes, a.tokenIds.length],

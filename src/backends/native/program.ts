@@ -67,6 +67,12 @@ export class ProgramRecorder {
     this.length = at;
   }
 
+  /** Runs what is pending, then stops the runner's threads; recording afterwards is an error. */
+  close(): void {
+    this.flush();
+    this.addon.destroyRunner(this.runner);
+  }
+
   /** Runs every pending record (blocking until done); memory is then safe to read or write from JavaScript. */
   flush(): void {
     if (this.length === 0) return;
