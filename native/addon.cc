@@ -106,6 +106,34 @@ static Napi::Value DestroyRunner(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setProfiling(runner, on): starts (clearing) or stops the per-op timing of program.h.
+static Napi::Value SetProfiling(const Napi::CallbackInfo& info) {
+  info[0].As<Napi::External<Runner>>().Data()->setProfiling(info[1].As<Napi::Boolean>().Value());
+  return info.Env().Undefined();
+}
+
+// profile(runner) → { runs, wallNs, ops: [{ op, records, workNs, barrierNs }] } for the ops that ran.
+static Napi::Value Profile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const Runner::Profile& p = info[0].As<Napi::External<Runner>>().Data()->profile();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("runs", Napi::Number::New(env, static_cast<double>(p.runs)));
+  out.Set("wallNs", Napi::Number::New(env, static_cast<double>(p.wallNs)));
+  Napi::Array ops = Napi::Array::New(env);
+  uint32_t n = 0;
+  for (int op = 1; op < kOpCount; op++) {
+    if (p.ops[op].records == 0) continue;
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("op", Napi::Number::New(env, op));
+    o.Set("records", Napi::Number::New(env, static_cast<double>(p.ops[op].records)));
+    o.Set("workNs", Napi::Number::New(env, static_cast<double>(p.ops[op].workNs)));
+    o.Set("barrierNs", Napi::Number::New(env, static_cast<double>(p.ops[op].barrierNs)));
+    ops.Set(n++, o);
+  }
+  out.Set("ops", ops);
+  return out;
+}
+
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("features", Napi::Function::New(env, Features));
   exports.Set("setForceScalar", Napi::Function::New(env, SetForceScalar));
@@ -116,6 +144,8 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createRunner", Napi::Function::New(env, CreateRunner));
   exports.Set("run", Napi::Function::New(env, Run));
   exports.Set("destroyRunner", Napi::Function::New(env, DestroyRunner));
+  exports.Set("setProfiling", Napi::Function::New(env, SetProfiling));
+  exports.Set("profile", Napi::Function::New(env, Profile));
   return exports;
 }
 

@@ -1,6 +1,7 @@
 #include "program.h"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 
@@ -46,12 +47,37 @@ void Runner::run(const double* program, int64_t words) {
   if (static_cast<int>(scores_.size()) < pool.threads()) scores_.resize(pool.threads());
   for (auto& s : scores_)
     if (static_cast<int64_t>(s.size()) < scoresNeeded) s.resize(scoresNeeded);
+  if (!profiling_) {
+    pool.run([&](int tid) {
+      for (const Record& r : records) {
+        if (r.barrier) pool.barrier();
+        execute(r, tid);
+      }
+    });
+    return;
+  }
+  using Clock = std::chrono::steady_clock;
+  const auto ns = [](Clock::duration d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); };
+  const auto start = Clock::now();
   pool.run([&](int tid) {
     for (const Record& r : records) {
+      if (tid != 0) {
+        if (r.barrier) pool.barrier();
+        execute(r, tid);
+        continue;
+      }
+      const auto t0 = Clock::now();
       if (r.barrier) pool.barrier();
+      const auto t1 = Clock::now();
       execute(r, tid);
+      OpProfile& p = profile_.ops[r.op];
+      p.records++;
+      p.barrierNs += ns(t1 - t0);
+      p.workNs += ns(Clock::now() - t1);
     }
   });
+  profile_.runs++;
+  profile_.wallNs += ns(Clock::now() - start);
 }
 
 void Runner::execute(const Record& r, int tid) {

@@ -40,6 +40,24 @@ class Runner {
   // Joins the pool's threads now rather than when the runner is collected.
   void shutdown() { pool_.reset(); }
 
+  // Where the time goes (docs/native.md): per op, how long thread 0 spent in its share of the work and waiting at
+  // the barriers in front of those records, summed over runs while profiling is on; plus calls and wall time.
+  struct OpProfile {
+    int64_t records = 0;
+    int64_t workNs = 0;
+    int64_t barrierNs = 0;
+  };
+  struct Profile {
+    OpProfile ops[kOpCount];
+    int64_t runs = 0;
+    int64_t wallNs = 0;
+  };
+  void setProfiling(bool on) {
+    profiling_ = on;
+    profile_ = Profile{};
+  }
+  const Profile& profile() const { return profile_; }
+
  private:
   struct Record {
     int op;
@@ -50,6 +68,8 @@ class Runner {
   void execute(const Record& r, int tid);
 
   std::unique_ptr<Pool> pool_;
+  bool profiling_ = false;
+  Profile profile_;
   std::vector<std::vector<int32_t>> dots_;  // per thread
   std::vector<std::vector<float>> scores_;
 };

@@ -16,6 +16,9 @@ export interface NativeAddon {
   run(runner: object, program: Float64Array, words: number): void;
   /** Joins the runner's threads; later runs throw. */
   destroyRunner(runner: object): void;
+  /** Per-op timing of thread 0 (docs/native.md, "Where the time goes"); setProfiling clears it. */
+  setProfiling(runner: object, on: boolean): void;
+  profile(runner: object): NativeProfile;
 }
 
 /**
@@ -29,6 +32,12 @@ async function addonPath(): Promise<string> {
   const fromEnv = process.env.BITNET_NATIVE_ADDON;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   return (await import('node:url')).fileURLToPath(new URL(ADDON_RELATIVE, import.meta.url));
+}
+
+export interface NativeProfile {
+  readonly runs: number;
+  readonly wallNs: number;
+  readonly ops: readonly { readonly op: number; readonly records: number; readonly workNs: number; readonly barrierNs: number }[];
 }
 
 let loaded: Promise<NativeAddon> | undefined;

@@ -10,7 +10,7 @@ import type { Tensor } from '../../tensor.js';
 import type { Backend, BackendDescriptor, BackendInfo, BackendOptions } from '../backend.js';
 import { withShapeChecks } from '../checks.js';
 import type { ActivationBuffer, ActivationScheme, KvCacheBuffer, QuantizedBuffer } from '../ops.js';
-import { loadNativeAddon, type NativeAddon } from './addon.js';
+import { loadNativeAddon, type NativeAddon, type NativeProfile } from './addon.js';
 import { act, kvCache, NativeActivations, NativeBlock, NativeKvCache, NativeQuantized, quantized, TABLE_STORAGE, type NativeMatrix, type NativeTernary, type NativeVector } from './buffers.js';
 import { createNativeOps } from './ops.js';
 import { ProgramRecorder } from './program.js';
@@ -123,6 +123,18 @@ export class NativeBackend implements Backend {
     for (let t = 0; t < b.rows; t++) q.set(src.subarray(t * b.stride, t * b.stride + b.cols), t * b.cols);
     const scales = b.scheme === 'q8k' ? (b.rows * b.cols) / 256 : b.rows;
     return { q, scale: new Float64Array(b.scale.buffer, 0, scales).slice() };
+  }
+
+  /**
+   * Per-op timing inside the native runs, for measurements (bench/native-profile.mjs): `profiling(true)` starts
+   * and clears it, `profile()` reads it. Off by default (it reads the clock twice per record).
+   */
+  profiling(on: boolean): void {
+    this.program.setProfiling(on);
+  }
+
+  profile(): NativeProfile {
+    return this.program.profile();
   }
 
   /** Runs anything pending and joins the native threads; the backend's memory returns as its buffers are collected. */

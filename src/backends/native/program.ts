@@ -5,7 +5,7 @@
  * earlier record since the last barrier wrote (or, for a write, read), so independent ops — q, k and v, gate and
  * up — run back to back without the threads waiting for each other.
  */
-import type { NativeAddon } from './addon.js';
+import type { NativeAddon, NativeProfile } from './addon.js';
 
 /** Opcodes, as native/program.h. */
 export const OP = {
@@ -65,6 +65,16 @@ export class ProgramRecorder {
     for (const f of fields) w[at++] = f;
     if (extra !== undefined) for (let i = 0; i < extra.length; i++) w[at++] = extra[i];
     this.length = at;
+  }
+
+  /** Starts (clearing) or stops per-op timing inside the native runs. */
+  setProfiling(on: boolean): void {
+    this.flush();
+    this.addon.setProfiling(this.runner, on);
+  }
+
+  profile(): NativeProfile {
+    return this.addon.profile(this.runner);
   }
 
   /** Runs what is pending, then stops the runner's threads; recording afterwards is an error. */
