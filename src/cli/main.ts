@@ -30,7 +30,7 @@ function common(cmd: Command): Command {
     .addOption(new Option('--lm-head <precision>', 'lm_head: exact, or int8 (lossy, faster; wasm backend)').choices(['exact', 'int8']).default('exact'))
     .option('--json', 'print one JSON object on stdout')
     .option('-q, --quiet', 'no progress on stderr')
-    .option('-v, --verbose', 'say more on stderr (backend, model shape)');
+    .option('-v, --verbose', 'say more on stderr (backend, model shape; progress as plain lines when stderr is not a terminal)');
 }
 
 function program(): Command {
@@ -95,6 +95,7 @@ function program(): Command {
     .requiredOption('-o, --out <file>', 'output .gguf file')
     .option('--json', 'print one JSON object on stdout')
     .option('-q, --quiet', 'no progress on stderr')
+    .option('-v, --verbose', 'progress as plain lines when stderr is not a terminal')
     .action(async (dir: string, opts: ConvertCliOptions) => {
       process.exitCode = await convertCommand(dir, opts);
     });
@@ -107,6 +108,7 @@ function program(): Command {
     .requiredOption('-o, --out <file>', 'output .gguf file')
     .option('--json', 'print one JSON object on stdout')
     .option('-q, --quiet', 'no progress on stderr')
+    .option('-v, --verbose', 'progress as plain lines when stderr is not a terminal')
     .action(async (opts: SynthCliOptions) => {
       process.exitCode = await synthCommand(opts);
     });

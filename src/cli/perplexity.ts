@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { FormatError, InvalidOptionError } from '../errors.js';
 import { progress, type CommonOptions } from './io.js';
 import { loadEngine } from './load.js';
+import { progressReporter } from './progress.js';
 
 export interface PerplexityCliOptions extends CommonOptions {
   file?: string;
@@ -19,15 +20,12 @@ export async function perplexityCommand(opts: PerplexityCliOptions): Promise<num
   const engine = await loadEngine(opts);
   try {
     const t0 = performance.now();
-    const tty = process.stderr.isTTY === true && opts.quiet !== true;
+    const bar = progressReporter('perplexity', opts);
     const r = await engine.perplexity(input, {
       window: opts.window,
       maxPredictions: opts.maxTokens,
-      onProgress: (done, total) => {
-        if (tty) process.stderr.write(`\rbitnet: scoring ${done}/${total} tokens`);
-      },
-    });
-    if (tty) process.stderr.write('\n');
+      onProgress: (done, total) => bar.update({ phase: 'tokens scored', done, total }),
+    }).finally(() => bar.stop());
     const seconds = (performance.now() - t0) / 1000;
     progress(opts, `bitnet: scored ${r.tokens} tokens in ${seconds.toFixed(1)} s (${(r.tokens / seconds).toFixed(1)} tok/s)`);
     process.stdout.write(opts.json === true ? `${JSON.stringify({ perplexity: r.perplexity, tokens: r.tokens })}\n` : `perplexity ${r.perplexity} over ${r.tokens} tokens\n`);

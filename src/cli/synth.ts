@@ -1,12 +1,13 @@
 /**
  * `bitnet synth --shape 700m|2b4t|tiny --type tq2_0|tq1_0|i2_s|f16 --seed N -o OUT.gguf`: a random BitNet GGUF of a
- * named shape (src/convert/synth.ts), for benchmarks and tests. Progress per layer on stderr; with --json, one
- * object on stdout.
+ * named shape (src/convert/synth.ts), for benchmarks and tests. Progress per tensor on stderr (progress.ts); with
+ * --json, one object on stdout.
  */
-import { SYNTH_SHAPES, synthesizeGguf, type SynthShapeName, type SynthType } from '../convert/synth.js';
+import { synthesizeGguf, type SynthShapeName, type SynthType } from '../convert/synth.js';
 import { progress, type CommonOptions } from './io.js';
+import { progressReporter } from './progress.js';
 
-export interface SynthCliOptions extends Pick<CommonOptions, 'json' | 'quiet'> {
+export interface SynthCliOptions extends Pick<CommonOptions, 'json' | 'quiet' | 'verbose'> {
   shape: SynthShapeName;
   type: SynthType;
   seed: number;
@@ -15,17 +16,24 @@ export interface SynthCliOptions extends Pick<CommonOptions, 'json' | 'quiet'> {
 
 export async function synthCommand(opts: SynthCliOptions): Promise<number> {
   const t0 = performance.now();
-  const r = synthesizeGguf({
-    shape: opts.shape,
-    type: opts.type,
-    seed: opts.seed,
-    out: opts.out,
-    onTensor: (name) => {
-      const layer = /^blk\.(\d+)\.attn_norm\./.exec(name);
-      if (name === 'token_embd.weight') progress(opts, `bitnet: synth ${opts.shape} ${opts.type}: embedding`);
-      else if (layer !== null) progress(opts, `bitnet: synth ${opts.shape} ${opts.type}: layer ${Number(layer[1]) + 1} of ${SYNTH_SHAPES[opts.shape].numLayers}`);
-    },
-  });
+  const bar = progressReporter(`synth ${opts.shape} ${opts.type}`, opts);
+  let count = 0;
+  let r: ReturnType<typeof synthesizeGguf>;
+  try {
+    r = synthesizeGguf({
+      shape: opts.shape,
+      type: opts.type,
+      seed: opts.seed,
+      out: opts.out,
+      onTensor: (_name, index, n) => {
+        count = n;
+        bar.update({ phase: 'tensors written', done: index, total: n });
+      },
+    });
+    bar.update({ phase: 'tensors written', done: count, total: count });
+  } finally {
+    bar.stop();
+  }
   const seconds = (performance.now() - t0) / 1000;
   progress(opts, `bitnet: wrote ${r.path} (synthetic ${opts.shape}, ${opts.type}, seed ${opts.seed}, ${r.tensors} tensors, ${(r.bytes / 2 ** 20).toFixed(1)} MiB) in ${seconds.toFixed(1)} s`);
   if (opts.json === true) {

@@ -20,6 +20,7 @@ import { gguf, writeGguf, type GgufTensorToWrite } from '../formats/gguf/writer.
 import { unpackTernaryRows } from '../formats/ternary-rows.js';
 import { InvalidOptionError } from '../errors.js';
 import { loadHfFolder } from '../model/load-hf.js';
+import type { LoadProgressCallback } from '../model/load-progress.js';
 import type { TernaryMatrix } from '../model/weights.js';
 import type { Tensor } from '../tensor.js';
 import { ggufHyperParameters } from './gguf-hyperparameters.js';
@@ -81,10 +82,16 @@ function norm(name: string, t: Tensor<'f32'>): GgufTensorToWrite {
   return { name, dims: [t.data.length], typeId: TYPE_ID.F32, data: f32Bytes(t.data) };
 }
 
+export interface ConvertOptions {
+  /** Hears phase 'weights read' (pieces, load-progress.ts), then 'layers encoded'. */
+  readonly onProgress?: LoadProgressCallback;
+}
+
 /** Converts the HF folder `dir` to `out`. */
-export function convertHfToGguf(dir: string, out: string, type: GgufTernaryType): ConvertResult {
+export function convertHfToGguf(dir: string, out: string, type: GgufTernaryType, options: ConvertOptions = {}): ConvertResult {
   if (!GGUF_TERNARY_TYPES.includes(type)) throw new InvalidOptionError('to', `must be one of ${GGUF_TERNARY_TYPES.join(', ')}, got '${type}'`);
-  const { config: c, weights: w } = loadHfFolder(dir);
+  const { onProgress } = options;
+  const { config: c, weights: w } = loadHfFolder(dir, onProgress);
   const arch = type === 'i2_s' ? 'bitnet-b1.58' : 'bitnet';
   const meta = new Map<string, GgufValue>([
     ['general.architecture', gguf.string(arch)],
@@ -100,6 +107,7 @@ export function convertHfToGguf(dir: string, out: string, type: GgufTernaryType)
   ];
   if (w.lmHead !== null) tensors.push({ name: 'output.weight', dims: [c.hiddenSize, c.vocabSize], typeId: TYPE_ID.BF16, data: bf16Bytes(w.lmHead.data) });
   w.layers.forEach((l, i) => {
+    onProgress?.({ phase: 'layers encoded', done: i, total: w.layers.length });
     const p = `blk.${i}`;
     tensors.push(
       norm(`${p}.attn_norm.weight`, l.attnNorm),
@@ -115,6 +123,7 @@ export function convertHfToGguf(dir: string, out: string, type: GgufTernaryType)
       ...projection(`${p}.ffn_down`, l.down, type),
     );
   });
+  onProgress?.({ phase: 'layers encoded', done: w.layers.length, total: w.layers.length });
   writeGguf(out, meta, tensors);
   return { path: out, architecture: arch, tensors: tensors.length, bytes: tensors.reduce((n, t) => n + t.data.length, 0) };
 }

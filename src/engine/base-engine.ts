@@ -8,6 +8,7 @@ import { createBackend } from '../backends/registry.js';
 import { BitNetModel } from '../model/bitnet.js';
 import type { ModelConfig } from '../model/config.js';
 import type { Logits, Model } from '../model/model.js';
+import { reportingPieces, weightPieces, type LoadProgressCallback } from '../model/load-progress.js';
 import { ContextLengthError } from '../errors.js';
 import type { NumericsProfile } from '../model/numerics.js';
 import { renderChat, type ChatMessage, type ModelChatTemplate } from '../tokenizer/chat-template.js';
@@ -29,6 +30,11 @@ export interface LoadOptions {
   readonly numerics?: NumericsProfile;
   /** 'exact' (default) or 'int8': a lossy, faster lm_head (wasm backend; docs/numerics.md "int8 lm_head"). */
   readonly lmHead?: 'exact' | 'int8';
+  /**
+   * Called as the weights are read and uploaded, with phase 'weights' and `done` of `total` pieces (embedding,
+   * each layer, output norm, lm_head); `done` never decreases and the last call has `done === total`.
+   */
+  readonly onProgress?: LoadProgressCallback;
 }
 
 /** A prompt is text (tokenized with the model's tokenizer) or token ids used as they are. */
@@ -89,12 +95,15 @@ export class InferenceEngineBase {
     const backend = await createBackend(options.backend ?? 'auto', { threads: options.threads, lmHead: options.lmHead });
     try {
       const opened = await open();
+      const report = options.onProgress;
+      const weights = report === undefined ? opened.weights : reportingPieces(opened.weights, 'weights', report);
       let model: BitNetModel;
       try {
-        model = new BitNetModel(opened.config, opened.weights, backend, { numerics: options.numerics });
+        model = new BitNetModel(opened.config, weights, backend, { numerics: options.numerics });
       } finally {
         opened.close();
       }
+      report?.({ phase: 'weights', done: weightPieces(opened.weights), total: weightPieces(opened.weights) });
       const { source, tokenizer, defaults, eosTokenIds, chatTemplate } = opened;
       return { source, model, tokenizer, defaults, eosTokenIds, chatTemplate };
     } catch (err) {

@@ -4,6 +4,7 @@
  */
 import { diskFolder } from '../formats/disk-folder.js';
 import { openHfCheckpoint, type HfCheckpoint, type OpenHfFolder } from './hf-checkpoint.js';
+import { reportingPieces, weightPieces, type LoadProgressCallback } from './load-progress.js';
 import { readAllWeights } from './weights.js';
 
 export { openHfCheckpoint, type HfCheckpoint, type OpenHfFolder } from './hf-checkpoint.js';
@@ -16,11 +17,17 @@ export function openHfFolder(dir: string): OpenHfFolder {
   return openHfCheckpoint(diskFolder(dir));
 }
 
-/** Loads `dir` whole; throws FormatError / ConfigError naming the file and field, and leaves no file open. */
-export function loadHfFolder(dir: string): HfCheckpoint {
+/**
+ * Loads `dir` whole; throws FormatError / ConfigError naming the file and field, and leaves no file open.
+ * `onProgress` hears phase 'weights read', in pieces (load-progress.ts).
+ */
+export function loadHfFolder(dir: string, onProgress?: LoadProgressCallback): HfCheckpoint {
   const h = openHfFolder(dir);
   try {
-    return { dir, config: h.config, weights: readAllWeights(h.weights), generationConfig: h.generationConfig };
+    const total = weightPieces(h.weights);
+    const weights = readAllWeights(onProgress === undefined ? h.weights : reportingPieces(h.weights, 'weights read', onProgress));
+    onProgress?.({ phase: 'weights read', done: total, total });
+    return { dir, config: h.config, weights, generationConfig: h.generationConfig };
   } finally {
     h.close();
   }
