@@ -12,23 +12,26 @@ import { GGUF_TERNARY_TYPES } from '../convert/hf-to-gguf.js';
 import { NUMERICS_PROFILES } from '../model/numerics.js';
 import { convertCommand, type ConvertCliOptions } from './convert.js';
 import { inspectCommand } from './inspect.js';
-import { collect, parseInteger, parseNumber } from './parse.js';
+import { chatCommand, type ChatCliOptions } from './chat.js';
+import { parseInteger } from './parse.js';
 import { perplexityCommand, type PerplexityCliOptions } from './perplexity.js';
 import { runCommand, type RunOptions } from './run.js';
+import { samplingFlags } from './sampling.js';
 import { serveCommand, type ServeCliOptions } from './serve.js';
 import { synthCommand, type SynthCliOptions } from './synth.js';
 import { SYNTH_SHAPE_NAMES, SYNTH_TYPES } from '../convert/synth.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
-function common(cmd: Command): Command {
+/** The options of every command that loads a model; `json` says what --json prints. */
+function common(cmd: Command, json = 'print one JSON object on stdout'): Command {
   return cmd
     .option('-m, --model <path>', `model: a Hugging Face folder or a GGUF file (default: the shipped ${DEFAULT_MODEL_PATH})`)
     .option('-b, --backend <name>', `backend: auto or one of ${backendNames().join(', ')}`, 'auto')
     .option('--threads <n>', 'threads for backends that use them (default: the machine\'s cores)', parseInteger(1))
     .addOption(new Option('--numerics <profile>', 'activation quantisation: hf (per-token int8, as transformers) or llamacpp (Q8_K for TQ weights)').choices(NUMERICS_PROFILES).default('hf'))
     .addOption(new Option('--lm-head <precision>', 'lm_head: exact, or int8 (lossy, faster; wasm backend)').choices(['exact', 'int8']).default('exact'))
-    .option('--json', 'print one JSON object on stdout')
+    .option('--json', json)
     .option('-q, --quiet', 'no progress on stderr')
     .option('-v, --verbose', 'say more on stderr (backend, model shape; progress as plain lines when stderr is not a terminal)');
 }
@@ -41,21 +44,19 @@ function program(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  common(p.command('run'))
+  samplingFlags(common(p.command('run')), 'most tokens to generate (default 256)')
     .description('generate a completion of PROMPT (or of stdin), streamed to stdout')
     .argument('[prompt]', 'prompt text; read from stdin when absent')
-    .option('-n, --max-tokens <n>', 'most tokens to generate (default 256)', parseInteger(1))
-    .option('-t, --temperature <t>', 'sampling temperature; 0 is greedy (default 0.8)', parseNumber)
-    .option('--top-k <k>', 'keep the k most likely tokens; 0 disables (default 40)', parseInteger(0))
-    .option('--top-p <p>', 'nucleus mass in (0, 1] (default 0.95)', parseNumber)
-    .option('--min-p <p>', 'drop tokens below p x the top probability (default 0.05)', parseNumber)
-    .option('--repeat-penalty <r>', 'repetition penalty, 1 disables (default 1)', parseNumber)
-    .option('-s, --seed <n>', 'random seed for reproducible sampling', parseInteger(0))
-    .option('--greedy', 'always pick the most likely token')
-    .option('--stop <str>', 'stop before this string (repeatable)', collect)
     .addOption(new Option('--no-bos', 'do not prepend the BOS token'))
     .action(async (prompt: string | undefined, opts: RunOptions) => {
       process.exitCode = await runCommand(prompt, opts);
+    });
+
+  samplingFlags(common(p.command('chat'), 'print each reply as one JSON object per line, not streamed'), 'most tokens per reply (default 256)')
+    .description('chat with the model over its chat template: one line per turn, replies streamed (/help lists commands)')
+    .option('--system <text>', 'system prompt (change it in the chat with /system TEXT)')
+    .action(async (opts: ChatCliOptions) => {
+      process.exitCode = await chatCommand(opts);
     });
 
   common(p.command('perplexity'))
@@ -76,7 +77,7 @@ function program(): Command {
     .action(async (opts: LogitsCliOptions) => {
       process.exitCode = await logitsCommand(opts);
     });
-  common(p.command('serve'))
+  common(p.command('serve'), 'print { url, model, backend } as one JSON line on stdout once listening')
     .description('serve the model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/completions, /v1/models, /health)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', parseInteger(0), 8080)

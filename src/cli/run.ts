@@ -4,35 +4,15 @@
 import { resolveOptions, type GenerateOptions } from '../engine/options.js';
 import { EXIT_INTERRUPTED, progress, readStdin, type CommonOptions } from './io.js';
 import { loadEngine } from './load.js';
+import { generateOptions, type SamplingCliOptions } from './sampling.js';
 
-export interface RunOptions extends CommonOptions {
-  maxTokens?: number;
-  temperature?: number;
-  topK?: number;
-  topP?: number;
-  minP?: number;
-  repeatPenalty?: number;
-  seed?: number;
-  greedy?: boolean;
-  stop?: string[];
+export interface RunOptions extends CommonOptions, SamplingCliOptions {
   bos?: boolean;
 }
 
 export async function runCommand(promptArg: string | undefined, opts: RunOptions): Promise<number> {
   const controller = new AbortController();
-  const options: GenerateOptions = {
-    maxTokens: opts.maxTokens,
-    temperature: opts.temperature,
-    topK: opts.topK,
-    topP: opts.topP,
-    minP: opts.minP,
-    repetitionPenalty: opts.repeatPenalty,
-    seed: opts.seed,
-    greedy: opts.greedy,
-    stop: opts.stop,
-    addSpecialTokens: opts.bos,
-    signal: controller.signal,
-  };
+  const options: GenerateOptions = { ...generateOptions(opts), addSpecialTokens: opts.bos, signal: controller.signal };
   resolveOptions(options); // reject bad values before a model is loaded
   const prompt = promptArg ?? (process.stdin.isTTY ? '' : await readStdin());
   const engine = await loadEngine(opts);
