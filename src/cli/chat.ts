@@ -17,12 +17,14 @@ import { EXIT_INTERRUPTED, progress, reportError, type CommonOptions } from './i
 import { loadEngine } from './load.js';
 import { generateOptions, type SamplingCliOptions } from './sampling.js';
 
+/** `bitnet chat`'s flags: the common and sampling ones, and the opening system prompt. */
 export interface ChatCliOptions extends CommonOptions, SamplingCliOptions {
   system?: string;
 }
 
 const EXIT_HINT = '(To exit, press Ctrl+C again or Ctrl+D or type /exit)';
 
+/** Loads the model and runs the loop until /exit, end of input or an interrupt; returns the exit code. */
 export async function chatCommand(opts: ChatCliOptions): Promise<number> {
   const options = generateOptions(opts);
   resolveOptions(options); // reject bad values before a model is loaded
