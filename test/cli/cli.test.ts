@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { nativeBackend } from '../../src/backends/native/index.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { golden, readF64, worstRelative } from '../helpers/golden.js';
 
@@ -45,12 +46,14 @@ describe('bitnet run', () => {
     expect(plain.stderr).toMatch(/backend reference/);
   });
 
-  it('picks the fastest available backend (wasm) by default and says so', async () => {
+  it('picks the fastest available CPU backend by default (native where its addon built, else wasm) and says so', async () => {
+    const native = (await nativeBackend.unavailableReason()) === null;
+    const want = native ? 'native' : 'wasm';
     const r = await runCli(['run', p0.text, '--greedy', '-n', '8', '--json', '--verbose', '--threads', '2']);
     expect(r.code, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout).backend).toBe('wasm');
-    expect(JSON.parse(r.stdout).usage.backend).toMatchObject({ name: 'wasm', precision: 'float32', threads: 2 });
-    expect(r.stderr).toMatch(/backend wasm: float32, \d+ thread\(s\), features simd128/);
+    expect(JSON.parse(r.stdout).backend).toBe(want);
+    expect(JSON.parse(r.stdout).usage.backend).toMatchObject({ name: want, precision: 'float32', threads: 2 });
+    expect(r.stderr).toMatch(native ? /backend native: float32, 2 thread\(s\), features x86_64 (avx2|scalar)/ : /backend wasm: float32, 2 thread\(s\), features simd128/);
   });
 
   it('reads the prompt from stdin when none is given', async () => {
@@ -81,7 +84,7 @@ describe('bitnet run', () => {
   it('exits 1 with a clear message for an unknown backend or a missing model', async () => {
     const backend = await runCli(['run', 'x', '--backend', 'warp-drive']);
     expect(backend.code).toBe(1);
-    expect(backend.stderr).toMatch(/backend 'warp-drive' is not available: unknown backend \(known: cuda, webgpu, wasm, reference\)/);
+    expect(backend.stderr).toMatch(/backend 'warp-drive' is not available: unknown backend \(known: cuda, webgpu, native, wasm, reference\)/);
     const model = await runCli(['run', 'x', '--model', '/nonexistent/model', '--json']);
     expect(model.code).toBe(1);
     expect(model.stderr).toMatch(/\/nonexistent\/model/);

@@ -100,6 +100,6 @@ describe('InferenceEngine [reference]', () => {
 
   it('refuses an unknown backend by name', async () => {
     await expect(InferenceEngine.load(undefined, { backend: 'nope' })).rejects.toBeInstanceOf(BackendUnavailableError);
-    await expect(InferenceEngine.load(undefined, { backend: 'nope' })).rejects.toThrow(/known: cuda, webgpu, wasm, reference/);
+    await expect(InferenceEngine.load(undefined, { backend: 'nope' })).rejects.toThrow(/known: cuda, webgpu, native, wasm, reference/);
   });
 });
