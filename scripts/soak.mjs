@@ -129,12 +129,14 @@ async function startServer(o) {
     }
     return { rss, hwm, heapUsed: mem?.heapUsed ?? NaN, external: mem?.external ?? NaN, arrayBuffers: mem?.arrayBuffers ?? NaN };
   };
+  /** SIGTERM, then SIGKILL after 30 s; `{ code, signal, seconds }`. */
   const stop = async () => {
+    const t = Date.now();
     child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);
     const r = await exited;
     clearTimeout(timer);
-    return r;
+    return { ...r, seconds: (Date.now() - t) / 1000 };
   };
   return { ...info, pid: child.pid, memory, stop, stderr: () => stderr };
 }
@@ -342,7 +344,7 @@ async function main() {
   console.log(`requests: ${total} in ${elapsed.toFixed(0)} s (${(total / elapsed).toFixed(1)}/s): ${counts.completed} completed and equal to their lone runs, ${counts.abortedMidStream} abandoned mid-stream, ${counts.abortedEarly} abandoned before a token, ${counts.errors} errors, ${counts.mismatches} wrong`);
   console.log(`RSS MiB: start ${mib(start.rss)}, after warm-up ${mib(warmRss)}, end ${mib(endRss)}, max ${mib(maxRss)} (VmHWM ${mib(end.hwm)}); slope over the second half ${rssSlope >= 0 ? '+' : ''}${rssSlope.toFixed(2)} MiB/min (limit ${o.maxSlope})`);
   console.log(`heap after GC MiB: start ${mib(start.heapUsed)}, after warm-up ${mib(warmHeap)}, end ${mib(endHeap)} (limit ${mib(heapLimit)})`);
-  console.log(`after: health active ${health.active}, waiting ${health.waiting}; answers as before: ${sameAnswers ? 'yes' : 'no'}; SIGTERM exit ${stopped.code ?? stopped.signal}`);
+  console.log(`after: health active ${health.active}, waiting ${health.waiting}; answers as before: ${sameAnswers ? 'yes' : 'no'}; SIGTERM exit ${stopped.code ?? stopped.signal} after ${stopped.seconds.toFixed(1)} s`);
   console.log(problems.length === 0 ? 'soak: memory flat, every answer right' : `soak: FAILED\n  ${problems.join('\n  ')}`);
   if (o.json) {
     writeFileSync(o.json, `${JSON.stringify({ options: o, server: { model: server.model, backend: server.backend }, elapsed, counts, rssSlopeMiBPerMin: rssSlope, warmHeap, endHeap, warmRss, endRss, maxRss, health, sameAnswers, exit: stopped, problems, samples }, null, 1)}\n`);
