@@ -13,6 +13,7 @@ export { Rng } from './random.js';
 export type { Model, KvCache, Logits, ForwardOptions, ForwardObserver, TraceName } from './model/model.js';
 export type { ModelConfig, FfnActivation } from './model/config.js';
 export type { ModelWeights, LayerWeights, TernaryMatrix, FloatTable, WeightSource } from './model/weights.js';
+export type { LoadProgress, LoadProgressCallback } from './model/load-progress.js';
 export { weightSource, readAllWeights } from './model/weights.js';
 export { BitNetModel } from './model/bitnet.js';
 export { loadCheckpoint, openCheckpoint, isGguf, type Checkpoint, type OpenCheckpoint } from './model/load.js';
