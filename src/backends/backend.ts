@@ -65,6 +65,12 @@ export interface Backend {
   allocateKvCache(layers: number, capacity: number, kvDim: number): KvCacheBuffer;
   /** Frees a KV cache from allocateKvCache (a backend whose caches are garbage-collected may do nothing). */
   releaseKvCache(cache: KvCacheBuffer): void;
+  /**
+   * Optional: frees a buffer from allocate / allocateQuantized that its owner no longer uses (the model's buffers
+   * for an earlier prompt length). Backends whose buffers are garbage-collected leave it out; the others must have
+   * it, or memory grows with every new prompt length.
+   */
+  release?(buffer: ActivationBuffer | QuantizedBuffer): void;
   /** Fills a buffer from the host (row-major, rows × cols values). */
   write(x: ActivationBuffer, data: ArrayLike<number>): void;
   /** A host copy of a buffer, row-major. */

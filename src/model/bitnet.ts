@@ -217,7 +217,13 @@ export class BitNetModel implements Model {
   private state(T: number): RunState {
     const hit = this.states.get(T);
     if (hit !== undefined) return hit;
-    if (T !== 1) for (const key of this.states.keys()) if (key !== 1) this.states.delete(key);
+    if (T !== 1) {
+      for (const [key, old] of this.states) {
+        if (key === 1) continue;
+        this.states.delete(key);
+        this.releaseState(old);
+      }
+    }
     const c = this.config;
     const b = this.backend;
     const qDim = c.numHeads * c.headDim;
@@ -241,6 +247,17 @@ export class BitNetModel implements Model {
     };
     this.states.set(T, s);
     return s;
+  }
+
+  /** Gives a dropped state's buffers back (a backend whose memory is garbage-collected has no `release`). */
+  private releaseState(s: RunState): void {
+    const release = this.backend.release?.bind(this.backend);
+    if (release === undefined) return;
+    for (const b of [s.h, s.xn, s.q, s.k, s.v, s.att, s.proj, s.gate, s.up, s.logitsLast, s.logitsAll]) if (b !== null) release(b);
+    for (const x of [s.xq, s.attq, s.mq]) {
+      release(x.perToken);
+      if (x.q8k !== null) release(x.q8k);
+    }
   }
 
   private quantized(T: number, cols: number): Quantized {

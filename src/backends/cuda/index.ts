@@ -129,6 +129,12 @@ export class CudaBackend implements Backend {
     return new CudaQuantized(rows, cols, scheme, paddedCols, q, this.alloc(scales * 8));
   }
 
+  release(buffer: ActivationBuffer | QuantizedBuffer): void {
+    const ptrs = buffer instanceof CudaActivations ? [buffer.ptr] : buffer instanceof CudaQuantized ? [buffer.q, buffer.scale] : null;
+    if (ptrs === null) throw new ShapeError('release', 'a buffer of the cuda backend', (buffer as object)?.constructor?.name ?? String(buffer));
+    for (const p of ptrs) if (this.allocations.delete(p)) this.driver.free(p);
+  }
+
   allocateKvCache(layers: number, capacity: number, kvDim: number): CudaKvCache {
     const make = () => Array.from({ length: layers }, () => this.alloc(capacity * kvDim * 4));
     return new CudaKvCache(layers, capacity, kvDim, make(), make());

@@ -40,6 +40,13 @@ export class WasmQuantized implements QuantizedBuffer {
     this.jsQ = perToken ? null : new Int8Array(rows * cols);
     this.q8kScale = perToken ? null : new Float64Array((rows * cols) / Q8K_BLOCK);
   }
+  /** Returns the heap blocks (the backend's release). */
+  release(): void {
+    if (this.scheme !== 'per-token') return;
+    this.heap.release(this.offset, this.rows * this.paddedCols);
+    this.heap.release(this.scaleOffset, this.rows * 8);
+    this.heap.release(this.sumsOffset, this.rows * 4);
+  }
   get q(): Int8Array {
     return this.heap.i8.subarray(this.offset, this.offset + this.rows * this.paddedCols);
   }

@@ -132,6 +132,11 @@ export class WasmBackend implements Backend {
     if (this.unreleased.unregister(cache)) this.heap.release(cache.offset, cache.bytes);
   }
 
+  release(buffer: ActivationBuffer | QuantizedBuffer): void {
+    if (buffer instanceof WasmActivations) this.heap.release(buffer.offset, buffer.rows * buffer.cols * 4);
+    else quantized('release', buffer as QuantizedBuffer).release();
+  }
+
   write(x: ActivationBuffer, data: ArrayLike<number>): void {
     const b = act('write', x);
     if (data.length !== b.rows * b.cols) throw new ShapeError('write', `${b.rows * b.cols} values`, `${data.length}`);

@@ -150,6 +150,12 @@ export class WebGpuBackend implements Backend {
     return new GpuQuantized(rows, cols, scheme);
   }
 
+  release(buffer: ActivationBuffer | QuantizedBuffer): void {
+    if (buffer instanceof GpuActivations) buffer.tensor.dispose();
+    else if (buffer instanceof GpuQuantized) buffer.dispose();
+    else throw new ShapeError('release', 'a buffer of the webgpu backend', (buffer as object)?.constructor?.name ?? String(buffer));
+  }
+
   allocateKvCache(layers: number, capacity: number, kvDim: number): GpuKvCache {
     const tf = this.gpu.tf;
     const make = () => Array.from({ length: layers }, () => tf.zeros([capacity, kvDim], 'float32'));
