@@ -76,6 +76,7 @@ describe('npm pack', () => {
     const required = [
       'package.json',
       'README.md',
+      'LICENSE',
       'dist/index.js',
       'dist/index.d.ts',
       'dist/browser.js',
