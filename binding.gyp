@@ -10,7 +10,9 @@
         "native/rows.cc",
         "native/attention.cc",
         "native/lm_head.cc",
-        "native/ternary.cc"
+        "native/ternary.cc",
+        "native/avx2.cc",
+        "native/neon.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

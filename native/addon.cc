@@ -23,7 +23,7 @@ static Napi::Value Features(const Napi::CallbackInfo& info) {
 #elif defined(__aarch64__)
   list.Set(i++, "arm64");
 #endif
-  list.Set(i++, useAvx2() ? "avx2" : "scalar");
+  list.Set(i++, useAvx2() ? "avx2" : useNeon() ? "neon" : "scalar");
   return list;
 }
 

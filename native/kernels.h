@@ -11,12 +11,14 @@ namespace bitnet {
 
 // What the CPU offers, decided once at load (cpuid through the compiler's builtins).
 struct CpuFeatures {
-  bool avx2 = false;  // AVX2 + FMA + F16C together: the fast path's baseline
+  bool avx2 = false;  // x86-64: AVX2 + FMA + F16C together
+  bool neon = false;  // arm64: Advanced SIMD, part of the base architecture
 };
 const CpuFeatures& cpu();
-// Forces the portable scalar kernels (tests compare the two paths); returns the previous value.
+// Forces the portable scalar kernels (tests compare the paths); returns the previous value.
 bool setForceScalar(bool on);
 bool useAvx2();
+bool useNeon();
 
 // ---- ternary weights ---------------------------------------------------------------------------------------
 // Native layout (ternary.cc): rows in groups of 4, K padded to 128-column chunks; per group, per chunk, per row,

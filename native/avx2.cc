@@ -1,0 +1,198 @@
+// The x86-64 kernels: AVX2 + FMA + F16C through per-function target attributes, so the addon itself is built
+// for the baseline ISA and these run only where cpu.cc found all three. See simd.h for each function's contract.
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+
+#include <algorithm>
+
+#include "simd.h"
+
+namespace bitnet {
+
+// ---- ternary × int8 (see ternary.cc for the layout and the i16 overflow bound) -----------------------------------
+
+__attribute__((target("avx2"))) static inline int32_t hsum(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+// One token: the four rows of a group share each chunk's activation loads; one sequential weight stream.
+__attribute__((target("avx2"))) static void gemvGroupAvx2(int32_t* out4, const uint8_t* w, int64_t chunks, const int8_t* x) {
+  const __m256i mask = _mm256_set1_epi8(3);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i acc32[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+  for (int64_t c0 = 0; c0 < chunks; c0 += 8) {
+    const int64_t c1 = c0 + 8 < chunks ? c0 + 8 : chunks;
+    __m256i acc16[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+    for (int64_t c = c0; c < c1; c++) {
+      const int8_t* xc = x + c * kChunk;
+      const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xc));
+      const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xc + 32));
+      const __m256i x2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xc + 64));
+      const __m256i x3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xc + 96));
+      const uint8_t* block = w + c * 128;
+      _mm_prefetch(reinterpret_cast<const char*>(block + 1024), _MM_HINT_T0);
+      for (int r = 0; r < 4; r++) {
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + r * 32));
+        __m256i p = _mm256_maddubs_epi16(_mm256_and_si256(b, mask), x0);
+        p = _mm256_add_epi16(p, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(b, 2), mask), x1));
+        p = _mm256_add_epi16(p, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(b, 4), mask), x2));
+        p = _mm256_add_epi16(p, _mm256_maddubs_epi16(_mm256_and_si256(_mm256_srli_epi16(b, 6), mask), x3));
+        acc16[r] = _mm256_add_epi16(acc16[r], p);
+      }
+    }
+    for (int r = 0; r < 4; r++) acc32[r] = _mm256_add_epi32(acc32[r], _mm256_madd_epi16(acc16[r], ones));
+  }
+  for (int r = 0; r < 4; r++) out4[r] = hsum(acc32[r]);
+}
+
+// NT tokens (1..8) against one row: the row's codes are unpacked once per chunk and reused by every token. NT is a
+// template parameter so that the accumulators are registers, not an array in memory.
+// Chunks [cs, ce) only; the sums are added to dots (the caller zeroes them before the first segment).
+template <int NT>
+__attribute__((target("avx2"))) static void gemmRowAvx2(int32_t* dots, int64_t dotStride, const uint8_t* row, int64_t cs, int64_t ce, const int8_t* q,
+                                                        int64_t qStride) {
+  const __m256i mask = _mm256_set1_epi8(3);
+  const __m256i ones = _mm256_set1_epi16(1);
+  __m256i acc32[NT];
+  for (int t = 0; t < NT; t++) acc32[t] = _mm256_setzero_si256();
+  for (int64_t c0 = cs; c0 < ce; c0 += 8) {
+    const int64_t c1 = c0 + 8 < ce ? c0 + 8 : ce;
+    __m256i acc16[NT];
+    for (int t = 0; t < NT; t++) acc16[t] = _mm256_setzero_si256();
+    for (int64_t c = c0; c < c1; c++) {
+      const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + c * 128));
+      const __m256i k0 = _mm256_and_si256(b, mask);
+      const __m256i k1 = _mm256_and_si256(_mm256_srli_epi16(b, 2), mask);
+      const __m256i k2 = _mm256_and_si256(_mm256_srli_epi16(b, 4), mask);
+      const __m256i k3 = _mm256_and_si256(_mm256_srli_epi16(b, 6), mask);
+      const int8_t* xc = q + c * kChunk;
+#pragma GCC unroll 8
+      for (int t = 0; t < NT; t++) {
+        const int8_t* x = xc + t * qStride;
+        const __m256i p0 = _mm256_maddubs_epi16(k0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x)));
+        const __m256i p1 = _mm256_maddubs_epi16(k1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 32)));
+        const __m256i p2 = _mm256_maddubs_epi16(k2, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 64)));
+        const __m256i p3 = _mm256_maddubs_epi16(k3, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x + 96)));
+        acc16[t] = _mm256_add_epi16(acc16[t], _mm256_add_epi16(_mm256_add_epi16(p0, p1), _mm256_add_epi16(p2, p3)));
+      }
+    }
+    for (int t = 0; t < NT; t++) acc32[t] = _mm256_add_epi32(acc32[t], _mm256_madd_epi16(acc16[t], ones));
+  }
+  for (int t = 0; t < NT; t++) dots[t * dotStride] += hsum(acc32[t]);
+}
+
+using GemmRow = void (*)(int32_t*, int64_t, const uint8_t*, int64_t, int64_t, const int8_t*, int64_t);
+static const GemmRow kGemmRow[9] = {nullptr, gemmRowAvx2<1>, gemmRowAvx2<2>, gemmRowAvx2<3>, gemmRowAvx2<4>,
+                                    gemmRowAvx2<5>, gemmRowAvx2<6>, gemmRowAvx2<7>, gemmRowAvx2<8>};
+
+// Cache blocking: tokens in blocks of kTokenBlock and columns in segments of kSegment chunks, so that a block's
+// activations for one segment (kTokenBlock · kSegment · 128 bytes) stay in L1 while every row group streams past;
+// inside, tiles of up to 8 tokens per row.
+constexpr int64_t kTokenBlock = 32;
+constexpr int64_t kSegment = 8;
+
+__attribute__((target("avx2"))) static void gemmAvx2(int32_t* dots, int64_t dotStride, const uint8_t* w, int64_t chunks, const int8_t* q, int64_t qStride,
+                                                     int64_t T, int64_t g0, int64_t g1) {
+  for (int64_t t = 0; t < T; t++) std::fill(dots + t * dotStride, dots + t * dotStride + (g1 - g0) * 4, 0);
+  for (int64_t tb = 0; tb < T; tb += kTokenBlock) {
+    const int64_t te = tb + kTokenBlock < T ? tb + kTokenBlock : T;
+    for (int64_t cs = 0; cs < chunks; cs += kSegment) {
+      const int64_t ce = cs + kSegment < chunks ? cs + kSegment : chunks;
+      for (int64_t g = g0; g < g1; g++) {
+        for (int r = 0; r < 4; r++) {
+          const uint8_t* row = w + g * chunks * 128 + r * 32;
+          for (int64_t t = tb; t < te; t += 8) {
+            const int nt = static_cast<int>(te - t < 8 ? te - t : 8);
+            kGemmRow[nt](dots + t * dotStride + (g - g0) * 4 + r, dotStride, row, cs, ce, q + t * qStride, qStride);
+          }
+        }
+      }
+    }
+  }
+}
+
+void ternaryDotsAvx2(int32_t* dots, int64_t dotStride, const uint8_t* w, int64_t chunks, const int8_t* q, int64_t qStride, int64_t T, int64_t g0, int64_t g1) {
+  if (T == 1) {
+    for (int64_t g = g0; g < g1; g++) gemvGroupAvx2(dots + (g - g0) * 4, w + g * chunks * 128, chunks, q);
+    return;
+  }
+  gemmAvx2(dots, dotStride, w, chunks, q, qStride, T, g0, g1);
+}
+
+// ---- lm_head rows ----------------------------------------------------------------------------------------------------
+
+__attribute__((target("avx2,fma,f16c"))) static inline __m256 load8(const void* table, int storage, int64_t at) {
+  if (storage == kF16) return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(table) + at)));
+  if (storage == kBf16) {
+    const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(static_cast<const uint16_t*>(table) + at)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+  }
+  return _mm256_loadu_ps(static_cast<const float*>(table) + at);
+}
+
+__attribute__((target("avx2,fma,f16c"))) float tableRowDotAvx2(const void* table, int storage, int64_t base, const float* x, int64_t d) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 32 <= d; i += 32) {
+    s0 = _mm256_fmadd_ps(load8(table, storage, base + i), _mm256_loadu_ps(x + i), s0);
+    s1 = _mm256_fmadd_ps(load8(table, storage, base + i + 8), _mm256_loadu_ps(x + i + 8), s1);
+    s2 = _mm256_fmadd_ps(load8(table, storage, base + i + 16), _mm256_loadu_ps(x + i + 16), s2);
+    s3 = _mm256_fmadd_ps(load8(table, storage, base + i + 24), _mm256_loadu_ps(x + i + 24), s3);
+  }
+  for (; i + 8 <= d; i += 8) s0 = _mm256_fmadd_ps(load8(table, storage, base + i), _mm256_loadu_ps(x + i), s0);
+  s0 = _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3));
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_movehdup_ps(h));
+  float sum = _mm_cvtss_f32(h);
+  for (; i < d; i++) sum += tableValue(table, storage, base + i) * x[i];
+  return sum;
+}
+
+__attribute__((target("avx2"))) int32_t i8DotAvx2(const int8_t* a, const int8_t* b, int64_t n) {
+  __m256i acc = _mm256_setzero_si256();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256i wa = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i)));
+    const __m256i wb = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
+    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(wa, wb));
+  }
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  int32_t sum = _mm_cvtsi128_si32(s);
+  for (; i < n; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+// ---- float vectors (attention) -------------------------------------------------------------------------------------
+
+__attribute__((target("avx2,fma"))) float dotF32Avx2(const float* a, const float* b, int64_t n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+  }
+  for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+  s0 = _mm256_add_ps(s0, s1);
+  __m128 h = _mm_add_ps(_mm256_castps256_ps128(s0), _mm256_extractf128_ps(s0, 1));
+  h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+  h = _mm_add_ss(h, _mm_movehdup_ps(h));
+  float sum = _mm_cvtss_f32(h);
+  for (; i < n; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+__attribute__((target("avx2,fma"))) void axpyF32Avx2(float* y, float a, const float* x, int64_t n) {
+  const __m256 va = _mm256_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; i++) y[i] += a * x[i];
+}
+
+}  // namespace bitnet
+#endif
