@@ -11,6 +11,11 @@ namespace bitnet {
 
 // ---- ternary × int8 (see ternary.cc for the layout and the i16 overflow bound) -----------------------------------
 
+// How far ahead the streaming loops ask for their next cache lines. Measured on the development machine (one thread,
+// 256 MiB of weights): both lines of each 128-byte step 2 KiB ahead took the GEMV from ~5 to ~8–10 GB/s, the
+// speed of a plain read there; the hardware prefetcher alone does not keep up with a compute-heavy loop.
+constexpr int kPrefetch = 2048;
+
 __attribute__((target("avx2"))) static inline int32_t hsum(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
@@ -33,7 +38,8 @@ __attribute__((target("avx2"))) static void gemvGroupAvx2(int32_t* out4, const u
       const __m256i x2 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xc + 64));
       const __m256i x3 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xc + 96));
       const uint8_t* block = w + c * 128;
-      _mm_prefetch(reinterpret_cast<const char*>(block + 1024), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(block + kPrefetch), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(block + kPrefetch + 64), _MM_HINT_T0);
       for (int r = 0; r < 4; r++) {
         const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + r * 32));
         __m256i p = _mm256_maddubs_epi16(_mm256_and_si256(b, mask), x0);
@@ -136,7 +142,12 @@ __attribute__((target("avx2,fma,f16c"))) static inline __m256 load8(const void* 
 __attribute__((target("avx2,fma,f16c"))) float tableRowDotAvx2(const void* table, int storage, int64_t base, const float* x, int64_t d) {
   __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
   int64_t i = 0;
+  const char* bytes = static_cast<const char*>(table) + base * (storage == kF32 ? 4 : 2);
+  const int64_t step = storage == kF32 ? 128 : 64;  // bytes per 32 elements
   for (; i + 32 <= d; i += 32) {
+    const char* at = bytes + (i / 32) * step + kPrefetch;
+    _mm_prefetch(at, _MM_HINT_T0);
+    if (step == 128) _mm_prefetch(at + 64, _MM_HINT_T0);
     s0 = _mm256_fmadd_ps(load8(table, storage, base + i), _mm256_loadu_ps(x + i), s0);
     s1 = _mm256_fmadd_ps(load8(table, storage, base + i + 8), _mm256_loadu_ps(x + i + 8), s1);
     s2 = _mm256_fmadd_ps(load8(table, storage, base + i + 16), _mm256_loadu_ps(x + i + 16), s2);
