@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "simd.h"
 
@@ -177,6 +178,73 @@ __attribute__((target("avx2"))) int32_t i8DotAvx2(const int8_t* a, const int8_t*
   int32_t sum = _mm_cvtsi128_si32(s);
   for (; i < n; i++) sum += a[i] * b[i];
   return sum;
+}
+
+// ---- per-token int8 and RMSNorm rows (rows.cc has the portable forms and the contract) -----------------------------
+
+__attribute__((target("avx2"))) static float absMaxAvx2(const float* x, int64_t K) {
+  const __m256 signless = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  __m256 m = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 8 <= K; i += 8) m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(x + i), signless));
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, m);
+  float a = 0;
+  for (float v : lanes) a = std::max(a, v);
+  for (; i < K; i++) a = std::max(a, std::fabs(x[i]));
+  return a;
+}
+
+// q = clamp(roundHalfEven(x · s)) with x · s in float64: _mm256_round_pd to nearest is IEEE round-half-to-even, the
+// same integers as the portable loop's magic-number rounding.
+__attribute__((target("avx2"))) void quantizeTokenRowAvx2(int8_t* q, int64_t qStride, double* s, int32_t* sums, const float* x, int64_t K) {
+  const double scale = 127.0 / std::max(double(absMaxAvx2(x, K)), 1e-5);
+  *s = scale;
+  const __m256d vs = _mm256_set1_pd(scale), hi = _mm256_set1_pd(127), lo = _mm256_set1_pd(-128);
+  __m256i sum = _mm256_setzero_si256();
+  int64_t i = 0;
+  for (; i + 8 <= K; i += 8) {
+    const __m256 v = _mm256_loadu_ps(x + i);
+    const __m256d a = _mm256_round_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), vs), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m256d b = _mm256_round_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), vs), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m128i ia = _mm256_cvtpd_epi32(_mm256_max_pd(lo, _mm256_min_pd(hi, a)));
+    const __m128i ib = _mm256_cvtpd_epi32(_mm256_max_pd(lo, _mm256_min_pd(hi, b)));
+    const __m256i i32 = _mm256_set_m128i(ib, ia);
+    sum = _mm256_add_epi32(sum, i32);
+    const __m128i i16 = _mm_packs_epi32(ia, ib);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(q + i), _mm_packs_epi16(i16, i16));
+  }
+  int32_t total = hsum(sum);
+  for (; i < K; i++) {
+    double v = std::nearbyint(double(x[i]) * scale);
+    v = v > 127 ? 127 : v < -128 ? -128 : v;
+    q[i] = static_cast<int8_t>(v);
+    total += q[i];
+  }
+  for (int64_t j = K; j < qStride; j++) q[j] = 0;
+  *sums = total;
+}
+
+__attribute__((target("avx2,fma"))) void rmsnormRowAvx2(float* out, const float* x, const float* w, int64_t K, double eps) {
+  __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+  int64_t i = 0;
+  for (; i + 8 <= K; i += 8) {
+    const __m256d a = _mm256_cvtps_pd(_mm_loadu_ps(x + i));
+    const __m256d b = _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4));
+    s0 = _mm256_add_pd(s0, _mm256_mul_pd(a, a));
+    s1 = _mm256_add_pd(s1, _mm256_mul_pd(b, b));
+  }
+  alignas(32) double lanes[4];
+  _mm256_store_pd(lanes, _mm256_add_pd(s0, s1));
+  double sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+  for (; i < K; i++) sum += double(x[i]) * x[i];
+  const double rms = std::sqrt(sum / double(K) + eps);
+  const __m256d vr = _mm256_set1_pd(rms);
+  for (i = 0; i + 4 <= K; i += 4) {
+    const __m256d v = _mm256_div_pd(_mm256_cvtps_pd(_mm_loadu_ps(x + i)), vr);
+    _mm_storeu_ps(out + i, _mm256_cvtpd_ps(_mm256_mul_pd(v, _mm256_cvtps_pd(_mm_loadu_ps(w + i)))));
+  }
+  for (; i < K; i++) out[i] = static_cast<float>((double(x[i]) / rms) * double(w[i]));
 }
 
 // ---- float vectors (attention) -------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "kernels.h"
+#include "simd.h"
 
 namespace bitnet {
 
@@ -17,6 +18,12 @@ static inline float roundEvenF(float v) {
 }
 
 void rmsnormRows(float* out, const float* x, const float* w, int64_t K, double eps, int64_t r0, int64_t r1) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (useAvx2()) {
+    for (int64_t t = r0; t < r1; t++) rmsnormRowAvx2(out + t * K, x + t * K, w, K, eps);
+    return;
+  }
+#endif
   for (int64_t t = r0; t < r1; t++) {
     const float* xr = x + t * K;
     double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -35,6 +42,12 @@ void rmsnormRows(float* out, const float* x, const float* w, int64_t K, double e
 }
 
 void quantizeTokenRows(int8_t* q, int64_t qStride, double* s, int32_t* sums, const float* x, int64_t K, int64_t r0, int64_t r1) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (useAvx2()) {
+    for (int64_t t = r0; t < r1; t++) quantizeTokenRowAvx2(q + t * qStride, qStride, s + t, sums + t, x + t * K, K);
+    return;
+  }
+#endif
   for (int64_t t = r0; t < r1; t++) {
     const float* xr = x + t * K;
     float a = 0;

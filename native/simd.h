@@ -16,6 +16,8 @@ float tableRowDotAvx2(const void* table, int storage, int64_t base, const float*
 int32_t i8DotAvx2(const int8_t* a, const int8_t* b, int64_t n);
 float dotF32Avx2(const float* a, const float* b, int64_t n);
 void axpyF32Avx2(float* y, float a, const float* x, int64_t n);
+void quantizeTokenRowAvx2(int8_t* q, int64_t qStride, double* s, int32_t* sums, const float* x, int64_t K);
+void rmsnormRowAvx2(float* out, const float* x, const float* w, int64_t K, double eps);
 #endif
 
 #if defined(__aarch64__)

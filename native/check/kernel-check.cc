@@ -111,6 +111,30 @@ int main() {
   }
   std::printf("lm_head: f32, f16, bf16, i8 checked\n");
 
+  // Per-token int8 (identical) and RMSNorm (float32 rounding of the same float64 math) against the portable rows,
+  // with exact .5 ties and rows under the 1e-5 clamp among the inputs.
+  for (int K : {1, 7, 8, 9, 100, 1029}) {
+    const int T = 4;
+    const int64_t stride = (K + 127) / 128 * 128;
+    std::vector<float> x(T * K), w(K), o1(T * K), o2(T * K);
+    for (int i = 0; i < T * K; i++) x[i] = static_cast<float>(static_cast<int>(rng() % 2001) - 1000) / (i / K == 3 ? 4e9f : 256.0f);
+    for (int i = 0; i < K; i++) w[i] = static_cast<float>(rng() % 1000) / 500.0f;
+    x[0] = 127.0f / 256.0f * 8;  // a row max that makes x · s land on k + 0.5 for some elements
+    std::vector<int8_t> q1(T * stride, 9), q2(T * stride, 9);
+    std::vector<double> s1(T), s2(T);
+    std::vector<int32_t> u1(T), u2(T);
+    quantizeTokenRows(q1.data(), stride, s1.data(), u1.data(), x.data(), K, 0, T);
+    rmsnormRows(o1.data(), x.data(), w.data(), K, 1e-5, 0, T);
+    setForceScalar(true);
+    quantizeTokenRows(q2.data(), stride, s2.data(), u2.data(), x.data(), K, 0, T);
+    rmsnormRows(o2.data(), x.data(), w.data(), K, 1e-5, 0, T);
+    setForceScalar(false);
+    if (q1 != q2 || s1 != s2 || u1 != u2) fail("quantize per token", K, 0, 0);
+    for (int i = 0; i < T * K; i++)
+      if (std::fabs(o1[i] - o2[i]) > std::ldexp(std::fabs(o2[i]), -22)) fail("rmsnorm", K, i, 0);
+  }
+  std::printf("quantize and rmsnorm checked\n");
+
   // Attention: SIMD and scalar within float32 error of each other (same formula, different summation order).
   for (int D : {2, 6, 64, 100, 128}) {
     const int H = 4, Hkv = 2, cap = 40, T = 3, start = 20;
