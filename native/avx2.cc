@@ -250,6 +250,46 @@ __attribute__((target("avx2,fma"))) void rmsnormRowAvx2(float* out, const float*
   for (; i < K; i++) out[i] = static_cast<float>((double(x[i]) / rms) * double(w[i]));
 }
 
+// ---- SiLU gating ---------------------------------------------------------------------------------------------------
+
+// e^x in float32 (Cephes' expf: x = n ln 2 + r with ln 2 split in two, a degree-5 polynomial for e^r, then 2^n
+// through the exponent bits): within 2 ulp over [−87.3, 88.3]. Below, x is clamped (e^x < 2^-125 there: 1 + e^x
+// rounds to 1 as it would); above, the result is +∞, as e^x overflows float32 from 88.73 on — so that g / (1 + e^−g)
+// is −0 for very negative g, as in float64, instead of a tiny non-zero quotient.
+__attribute__((target("avx2,fma"))) static inline __m256 expAvx2(__m256 input) {
+  const __m256 x = _mm256_min_ps(_mm256_max_ps(input, _mm256_set1_ps(-87.3f)), _mm256_set1_ps(88.3f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i pow2n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  const __m256 e = _mm256_mul_ps(p, _mm256_castsi256_ps(pow2n));
+  return _mm256_blendv_ps(e, _mm256_set1_ps(INFINITY), _mm256_cmp_ps(input, _mm256_set1_ps(88.3f), _CMP_GT_OQ));
+}
+
+// out = g / (1 + e^−g) · u in float32 (the portable loop uses float64; spec/tolerances.ts siluMul allows the
+// difference: 186 float32 ulp, this is within a few).
+__attribute__((target("avx2,fma"))) void siluMulAvx2(float* out, const float* gate, const float* up, int64_t i0, int64_t i1) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  int64_t i = i0;
+  for (; i + 8 <= i1; i += 8) {
+    const __m256 g = _mm256_loadu_ps(gate + i);
+    const __m256 e = expAvx2(_mm256_xor_ps(g, sign));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_div_ps(g, _mm256_add_ps(one, e)), _mm256_loadu_ps(up + i)));
+  }
+  for (; i < i1; i++) {
+    const double g = gate[i];
+    out[i] = static_cast<float>(g / (1.0 + std::exp(-g)) * double(up[i]));
+  }
+}
+
 // ---- float vectors (attention) -------------------------------------------------------------------------------------
 
 __attribute__((target("avx2,fma"))) float dotF32Avx2(const float* a, const float* b, int64_t n) {

@@ -123,6 +123,9 @@ void reluSqMulRange(float* out, const float* gate, const float* up, int64_t i0, 
 }
 
 void siluMulRange(float* out, const float* gate, const float* up, int64_t i0, int64_t i1) {
+#if defined(__x86_64__) || defined(__i386__)
+  if (useAvx2()) return siluMulAvx2(out, gate, up, i0, i1);
+#endif
   for (int64_t i = i0; i < i1; i++) {
     const double g = gate[i];
     out[i] = static_cast<float>(g / (1.0 + std::exp(-g)) * double(up[i]));

@@ -18,6 +18,7 @@ float dotF32Avx2(const float* a, const float* b, int64_t n);
 void axpyF32Avx2(float* y, float a, const float* x, int64_t n);
 void quantizeTokenRowAvx2(int8_t* q, int64_t qStride, double* s, int32_t* sums, const float* x, int64_t K);
 void rmsnormRowAvx2(float* out, const float* x, const float* w, int64_t K, double eps);
+void siluMulAvx2(float* out, const float* gate, const float* up, int64_t i0, int64_t i1);
 #endif
 
 #if defined(__aarch64__)
