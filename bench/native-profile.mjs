@@ -5,7 +5,8 @@
  * GB/s that makes, the native wall time per token, and the time outside native code (JavaScript: sampling, the
  * engine loop, recording the program). Not a test; figures vary with the machine's load.
  *
- * Usage: node bench/native-profile.mjs [--shape 700m|2b4t] [--tokens 32] [--threads 2] [--lm-head exact|int8] [--json]
+ * Usage: node bench/native-profile.mjs [--shape 700m|2b4t] [--tokens 32] [--threads 2] [--lm-head exact|int8] [--prompt N] [--json]
+ * With --prompt N it profiles the prefill of an N-token prompt instead (per-op figures are then per prompt).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +24,7 @@ const shape = option('shape', '700m');
 const tokens = Number(option('tokens', '32'));
 const threads = Number(option('threads', '2'));
 const lmHead = option('lm-head', 'exact');
+const promptTokens = Number(option('prompt', '0'));
 const model = fileURLToPath(new URL(`.cache/synth-${shape}-tq2_0-s1.gguf`, import.meta.url));
 if (!existsSync(model)) {
   process.stderr.write(`${model} is missing: run \`npm run bench -- --shapes ${shape}\` once to write it\n`);
@@ -46,6 +48,23 @@ const ternaryBytes = c.numLayers * (packed(qDim, c.hiddenSize) + 2 * packed(kvDi
 const lmHeadBytes = c.vocabSize * (lmHead === 'int8' ? Math.ceil(c.hiddenSize / 16) * 16 + 4 : c.hiddenSize * 2);
 
 await engine.generate({ tokenIds: [1] }, { greedy: true, maxTokens: 8, ignoreEos: true }); // warm-up
+if (promptTokens > 0) {
+  const ids = Array.from({ length: promptTokens }, (_, i) => ((i * 7919) % (c.vocabSize - 2)) + 1);
+  await engine.generate({ tokenIds: ids }, { greedy: true, maxTokens: 1, ignoreEos: true }); // warm-up at this size
+  backend.profiling(true);
+  const t0 = performance.now();
+  const res = await engine.generate({ tokenIds: ids }, { greedy: true, maxTokens: 1, ignoreEos: true });
+  const ms = performance.now() - t0;
+  const p = backend.profile();
+  backend.profiling(false);
+  engine.close();
+  const names = Object.fromEntries(Object.entries(OP).map(([k, v]) => [v, k]));
+  console.log(`native, ${shape}, ${threads} thread(s): prefill of ${promptTokens} tokens ${ms.toFixed(0)} ms = ${(promptTokens / (ms / 1000)).toFixed(1)} tok/s (engine: ${res.usage.prefillTokensPerSecond.toFixed(1)}); native wall ${(p.wallNs / 1e6).toFixed(0)} ms in ${p.runs} call(s)`);
+  console.log('| op | records | work ms (thread 0) | barrier wait ms |');
+  console.log('|---|---|---|---|');
+  for (const o of p.ops) console.log(`| ${names[o.op]} | ${o.records} | ${(o.workNs / 1e6).toFixed(1)} | ${(o.barrierNs / 1e6).toFixed(1)} |`);
+  process.exit(0);
+}
 backend.profiling(true);
 const r = await engine.generate({ tokenIds: [1] }, { greedy: true, maxTokens: tokens + 1, ignoreEos: true });
 const p = backend.profile();

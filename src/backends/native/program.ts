@@ -48,9 +48,14 @@ export class ProgramRecorder {
       this.written.clear();
       this.readSince.clear();
     }
-    for (const r of reads) this.readSince.add(r);
-    for (const w of writes) this.written.add(w);
-    this.keep.push(...reads, ...writes);
+    for (const r of reads) {
+      this.readSince.add(r);
+      this.keep.push(r);
+    }
+    for (const w of writes) {
+      this.written.add(w);
+      this.keep.push(w);
+    }
     const n = 3 + fields.length + (extra?.length ?? 0);
     if (this.length + n > this.words.length) {
       const grown = new Float64Array(Math.max(this.words.length * 2, this.length + n));
