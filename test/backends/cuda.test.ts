@@ -53,7 +53,9 @@ describe('cuda backend', () => {
       download: () => undefined,
       copy: () => undefined,
       zero: () => undefined,
-      compile: () => new Map(),
+      compilerId: 'fake',
+      compile: () => new Uint8Array(0),
+      loadModule: () => new Map(),
       synchronize: () => undefined,
       launch(kernel, grid, block, shared, args) {
         const name = kernel as string;

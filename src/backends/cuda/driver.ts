@@ -17,8 +17,12 @@ export interface CudaDriver {
   download(dst: ArrayBufferView, src: DevicePtr): void;
   copy(dst: DevicePtr, src: DevicePtr, bytes: number): void;
   zero(ptr: DevicePtr, bytes: number): void;
-  /** Compiles CUDA C++ for this device and returns its kernels by name. */
-  compile(source: string, name: string, kernels: readonly string[]): Map<string, unknown>;
+  /** Which NVRTC library compiles (its file name), part of the compiled-kernel cache key. */
+  readonly compilerId: string;
+  /** Compiles CUDA C++ for this device with NVRTC: the cubin. */
+  compile(source: string, name: string): Uint8Array;
+  /** Loads a cubin from compile() and returns its kernels by name; throws CudaError if the driver refuses it. */
+  loadModule(cubin: Uint8Array, kernels: readonly string[]): Map<string, unknown>;
   launch(kernel: unknown, grid: number, block: [number, number], sharedBytes: number, args: readonly KernelArg[]): void;
   synchronize(): void;
 }
@@ -27,11 +31,12 @@ export class CudaError extends Error {}
 
 type Koffi = (typeof import('koffi'))['default'];
 
-function findLibrary(koffi: Koffi, names: readonly string[]): ReturnType<Koffi['load']> {
+/** The first of `names` that loads, and which one it was. */
+function findLibrary(koffi: Koffi, names: readonly string[]): { lib: ReturnType<Koffi['load']>; name: string } {
   const errors: string[] = [];
   for (const name of names) {
     try {
-      return koffi.load(name);
+      return { lib: koffi.load(name), name };
     } catch (err) {
       errors.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -47,8 +52,8 @@ export async function openCudaDriver(): Promise<CudaDriver> {
   } catch (err) {
     throw new CudaError(`koffi did not load: ${(err as Error).message}`);
   }
-  const cu = findLibrary(koffi, ['libcuda.so.1', 'libcuda.so', 'nvcuda.dll']);
-  const nv = findLibrary(koffi, ['libnvrtc.so.13', 'libnvrtc.so.12', 'libnvrtc.so', 'nvrtc64_120_0.dll']);
+  const cu = findLibrary(koffi, ['libcuda.so.1', 'libcuda.so', 'nvcuda.dll']).lib;
+  const { lib: nv, name: compilerId } = findLibrary(koffi, ['libnvrtc.so.13', 'libnvrtc.so.12', 'libnvrtc.so', 'nvrtc64_120_0.dll']);
   const f = (lib: typeof cu, sig: string) => lib.func(sig);
   const api = {
     cuInit: f(cu, 'int cuInit(unsigned int flags)'),
@@ -117,7 +122,8 @@ export async function openCudaDriver(): Promise<CudaDriver> {
     download: (dst, src) => ck(api.cuMemcpyDtoH(dst, src, dst.byteLength), 'cuMemcpyDtoH'),
     copy: (dst, src, bytes) => ck(api.cuMemcpyDtoD(dst, src, bytes), 'cuMemcpyDtoD'),
     zero: (ptr, bytes) => ck(api.cuMemsetD8(ptr, 0, bytes), 'cuMemsetD8'),
-    compile(source, name, kernels) {
+    compilerId,
+    compile(source, name) {
       const prog = [null];
       ck(api.nvrtcCreateProgram(prog, source, name, 0, null, null), 'nvrtcCreateProgram');
       // No fast-math: divisions and square roots stay correctly rounded (the exactness of Q8_K depends on it).
@@ -134,6 +140,9 @@ export async function openCudaDriver(): Promise<CudaDriver> {
       ck(api.nvrtcGetCUBINSize(prog[0], size), 'nvrtcGetCUBINSize');
       const cubin = Buffer.alloc(Number(size[0]));
       ck(api.nvrtcGetCUBIN(prog[0], cubin), 'nvrtcGetCUBIN');
+      return cubin;
+    },
+    loadModule(cubin, kernels) {
       const mod = [null];
       ck(api.cuModuleLoadData(mod, cubin), 'cuModuleLoadData');
       const out = new Map<string, unknown>();

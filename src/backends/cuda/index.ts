@@ -1,5 +1,5 @@
 /**
- * The `cuda` backend: our kernels (src/kernels/cuda/bitnet.cu) compiled by NVRTC for the device on first use and
+ * The `cuda` backend: our kernels (src/kernels/cuda/bitnet.cu) compiled by NVRTC for the device on first use (kept on disk for later processes: kernel-cache.ts) and
  * driven through the CUDA driver API from TypeScript (driver.ts, koffi). Weights are uploaded once; activations and
  * the KV cache live on the device; every op is one kernel launch (or a device copy) on the default stream, and
  * only reads synchronise. Offered first by 'auto' when libcuda and NVRTC load and a device exists.
@@ -13,6 +13,7 @@ import { withShapeChecks } from '../checks.js';
 import { ropeCosSinRows } from '../rope-cos-sin.js';
 import type { ActivationBuffer, ActivationScheme, BackendOps, KvCacheBuffer, MatrixHandle, QuantizedBuffer, TernaryHandle, VectorHandle } from '../ops.js';
 import { openCudaDriver, type CudaDriver, type DevicePtr, type KernelArg } from './driver.js';
+import { compileCached } from './kernel-cache.js';
 
 export const KERNELS = ['quantize_per_token', 'quantize_q8k', 'ternary_int8', 'ternary_float', 'rmsnorm', 'rope', 'attention', 'elementwise', 'lm_head', 'embed'] as const;
 type KernelName = (typeof KERNELS)[number];
@@ -48,7 +49,7 @@ function cuda(): Promise<{ driver: CudaDriver; kernels: Map<string, unknown> }> 
     const driver = await openCudaDriver();
     const { readFile } = await import('node:fs/promises'); // dynamic: the browser bundle has this module too
     const source = await readFile(new URL('../../kernels/cuda/bitnet.cu', import.meta.url), 'utf8');
-    return { driver, kernels: driver.compile(source, 'bitnet.cu', KERNELS) };
+    return { driver, kernels: (await compileCached(driver, source, 'bitnet.cu', KERNELS)).kernels };
   })();
   return opened;
 }
