@@ -44,6 +44,14 @@ static Napi::Value Alloc(const Napi::CallbackInfo& info) {
   return Napi::ArrayBuffer::New(env, p, bytes, [](Napi::Env, void* data) { std::free(data); });
 }
 
+// free(arrayBuffer): detaches a buffer from alloc() now, so its memory goes back at once instead of when the
+// collector gets to it; views of it become empty (never dangling).
+static Napi::Value Free(const Napi::CallbackInfo& info) {
+  Napi::ArrayBuffer b = info[0].As<Napi::ArrayBuffer>();
+  if (!b.IsDetached()) b.Detach();
+  return info.Env().Undefined();
+}
+
 static Napi::Value Address(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info[0].IsArrayBuffer()) return Napi::Number::New(env, static_cast<double>(reinterpret_cast<uintptr_t>(info[0].As<Napi::ArrayBuffer>().Data())));
@@ -139,6 +147,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setForceScalar", Napi::Function::New(env, SetForceScalar));
   exports.Set("alloc", Napi::Function::New(env, Alloc));
   exports.Set("address", Napi::Function::New(env, Address));
+  exports.Set("free", Napi::Function::New(env, Free));
   exports.Set("packTernary", Napi::Function::New(env, PackTernary));
   exports.Set("quantizeTable", Napi::Function::New(env, QuantizeTable));
   exports.Set("createRunner", Napi::Function::New(env, CreateRunner));

@@ -172,6 +172,20 @@ describe.skipIf(unavailable !== null)(title('native kernels against the referenc
     expect(() => b.ops.embed({ out: b.allocate(1, 2), table, tokenIds: Int32Array.of(3) })).toThrow(/token ids in \[0, 3\)/);
   });
 
+  it('released buffers and caches return their memory and are refused by ops afterwards', async () => {
+    const b = natives[0];
+    const x = b.allocate(2, 8);
+    b.write(x, new Float32Array(16).fill(1));
+    b.ops.add({ out: x, a: x, b: x }); // pending until a read: release must run it first
+    b.release?.(x);
+    expect(() => b.ops.add({ out: x, a: x, b: x })).toThrow(/released/);
+    const cache = b.allocateKvCache(1, 4, 8);
+    b.releaseKvCache(cache);
+    b.releaseKvCache(cache);
+    const q = b.allocate(1, 8);
+    expect(() => b.ops.attention({ out: q, q, k: q, v: q, cache, layer: 0, startPos: 0, numHeads: 1, numKvHeads: 1, headDim: 8 })).toThrow(/released/);
+  });
+
   it('refuses a malformed program with an error instead of running it', () => {
     const runner = addon.createRunner(2);
     expect(() => addon.run(runner, Float64Array.of(99, 3, 0), 3)).toThrow(/bad record/);

@@ -10,6 +10,8 @@ export interface NativeAddon {
   /** Zeroed, 64-byte-aligned native memory, freed when the ArrayBuffer is collected. */
   alloc(bytes: number): ArrayBuffer;
   address(view: ArrayBuffer | ArrayBufferView): number;
+  /** Returns alloc()'s memory now (the ArrayBuffer is detached: its views read as empty, never freed memory). */
+  free(buffer: ArrayBuffer): void;
   packTernary(dst: number, rowsLayout: Uint8Array, rows: number, cols: number): void;
   quantizeTable(table: number, storage: number, rows: number, cols: number, q: number, scales: number, rowBytes: number): void;
   createRunner(threads: number): object;

@@ -11,9 +11,17 @@ import type { NativeAddon } from './addon.js';
 export class NativeBlock {
   readonly buffer: ArrayBuffer;
   readonly address: number;
-  constructor(addon: NativeAddon, readonly bytes: number) {
+  constructor(private readonly addon: NativeAddon, readonly bytes: number) {
     this.buffer = addon.alloc(bytes);
     this.address = addon.address(this.buffer);
+  }
+  /** Gives the memory back now. Only once no pending program refers to it (the backend flushes first). */
+  free(): void {
+    this.addon.free(this.buffer);
+  }
+  /** True once freed (a detached ArrayBuffer reads as empty). */
+  get freed(): boolean {
+    return this.bytes > 0 && this.buffer.byteLength === 0;
   }
 }
 
@@ -82,6 +90,21 @@ function narrow<T>(op: string, what: string, b: unknown, cls: abstract new (...a
   return b;
 }
 
-export const act = (op: string, b: ActivationBuffer): NativeActivations => narrow(op, 'activation buffer', b, NativeActivations);
-export const quantized = (op: string, b: QuantizedBuffer): NativeQuantized => narrow(op, 'quantized buffer', b, NativeQuantized);
-export const kvCache = (op: string, b: KvCacheBuffer): NativeKvCache => narrow(op, 'KV cache', b, NativeKvCache);
+/** Native code must never see freed memory: a released buffer passed to an op is an error here. */
+function live<T>(op: string, b: T, block: NativeBlock): T {
+  if (block.freed) throw new ShapeError(op, 'a live buffer', 'one that was released');
+  return b;
+}
+
+export const act = (op: string, b: ActivationBuffer): NativeActivations => {
+  const a = narrow(op, 'activation buffer', b, NativeActivations);
+  return live(op, a, a.block);
+};
+export const quantized = (op: string, b: QuantizedBuffer): NativeQuantized => {
+  const q = narrow(op, 'quantized buffer', b, NativeQuantized);
+  return live(op, q, q.q);
+};
+export const kvCache = (op: string, b: KvCacheBuffer): NativeKvCache => {
+  const c = narrow(op, 'KV cache', b, NativeKvCache);
+  return live(op, c, c.block);
+};
