@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <unordered_map>
 #include <vector>
 
 #include "kernels.h"
@@ -31,24 +32,51 @@ static Napi::Value SetForceScalar(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), setForceScalar(info[0].As<Napi::Boolean>().Value()));
 }
 
+// Each allocation's owner record: freed either by free() (at once) or by the ArrayBuffer's finalizer (when
+// collected), whichever comes first. Touched only on the JavaScript thread (calls and finalizers).
+struct Block {
+  void* data;
+  bool freed;
+};
+static std::unordered_map<void*, Block*> liveBlocks;
+
 static Napi::Value Alloc(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const double want = info[0].As<Napi::Number>().DoubleValue();
   if (!(want >= 0) || want > 9007199254740991.0) throw Napi::RangeError::New(env, "alloc: bad byte count");
   const size_t bytes = static_cast<size_t>(want);
   const size_t rounded = (bytes + 63) / 64 * 64;
-  void* p = rounded == 0 ? nullptr : std::aligned_alloc(64, rounded);
-  if (rounded != 0 && p == nullptr) throw Napi::Error::New(env, "alloc: out of memory (" + std::to_string(bytes) + " bytes)");
-  if (p != nullptr) std::memset(p, 0, rounded);
-  if (p == nullptr) return Napi::ArrayBuffer::New(env, 0);
-  return Napi::ArrayBuffer::New(env, p, bytes, [](Napi::Env, void* data) { std::free(data); });
+  if (rounded == 0) return Napi::ArrayBuffer::New(env, 0);
+  void* p = std::aligned_alloc(64, rounded);
+  if (p == nullptr) throw Napi::Error::New(env, "alloc: out of memory (" + std::to_string(bytes) + " bytes)");
+  std::memset(p, 0, rounded);
+  Block* block = new Block{p, false};
+  liveBlocks[p] = block;
+  return Napi::ArrayBuffer::New(
+      env, p, bytes,
+      [](Napi::Env, void* data, Block* b) {
+        if (!b->freed) {
+          std::free(data);
+          liveBlocks.erase(data);
+        }
+        delete b;
+      },
+      block);
 }
 
-// free(arrayBuffer): detaches a buffer from alloc() now, so its memory goes back at once instead of when the
-// collector gets to it; views of it become empty (never dangling).
+// free(arrayBuffer): returns a buffer from alloc() now instead of when the collector gets to it. The ArrayBuffer
+// is detached first, so its views read as empty and nothing in JavaScript can reach the freed memory.
 static Napi::Value Free(const Napi::CallbackInfo& info) {
   Napi::ArrayBuffer b = info[0].As<Napi::ArrayBuffer>();
-  if (!b.IsDetached()) b.Detach();
+  if (b.IsDetached()) return info.Env().Undefined();
+  void* data = b.Data();
+  b.Detach();
+  auto it = liveBlocks.find(data);
+  if (it != liveBlocks.end()) {
+    it->second->freed = true;
+    liveBlocks.erase(it);
+    std::free(data);
+  }
   return info.Env().Undefined();
 }
 
