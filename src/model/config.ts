@@ -38,6 +38,27 @@ export interface HfConfig {
 
 type Kind = 'integer' | 'number' | 'string' | 'boolean' | 'object';
 
+/**
+ * The largest size or count a config may give (layers, heads, widths, vocabulary, context): llama.cpp reads these as
+ * uint32. Beyond it a hostile file would reach JS limits (an array of 2^40 layers) instead of a ConfigError.
+ */
+export const MAX_COUNT = 2 ** 32 - 1;
+
+/**
+ * A config value as an error message quotes it: its JSON, cut to 80 characters. Never throws: JSON.stringify
+ * overflows the stack on deeply nested values (`[[[…]]]`, which JSON.parse accepts), and a RangeError from building
+ * a message would escape instead of the ConfigError.
+ */
+function quote(v: unknown): string {
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = Array.isArray(v) ? '[…]' : '{…}';
+  }
+  return s.length > 80 ? `${s.slice(0, 80)}…` : s;
+}
+
 function readKey<T>(raw: Record<string, unknown>, key: string, kind: Kind, source: string, fallback?: T): T {
   const v = Object.hasOwn(raw, key) ? raw[key] : undefined;
   if (v === undefined || v === null) {
@@ -49,7 +70,7 @@ function readKey<T>(raw: Record<string, unknown>, key: string, kind: Kind, sourc
     kind === 'number' ? typeof v === 'number' && Number.isFinite(v) :
     kind === 'object' ? typeof v === 'object' && !Array.isArray(v) :
     typeof v === kind;
-  if (!ok) throw new ConfigError(key, source, `must be ${kind === 'integer' ? 'an' : 'a'} ${kind}, got ${JSON.stringify(v)}`);
+  if (!ok) throw new ConfigError(key, source, `must be ${kind === 'integer' ? 'an' : 'a'} ${kind}, got ${quote(v)}`);
   return v as T;
 }
 
@@ -58,12 +79,18 @@ function positive(value: number, key: string, source: string): number {
   return value;
 }
 
+/** A positive integer size or count, at most MAX_COUNT. */
+function count(value: number, key: string, source: string): number {
+  if (!(value > 0 && value <= MAX_COUNT)) throw new ConfigError(key, source, `must be an integer in [1, ${MAX_COUNT}], got ${value}`);
+  return value;
+}
+
 function tokenIds(raw: Record<string, unknown>, key: string, source: string, fallback: number, vocabSize: number): number[] {
   const v = Object.hasOwn(raw, key) ? raw[key] : fallback;
   if (v === null) return [];
   const list = Array.isArray(v) ? v : [v];
   if (!list.every((x) => Number.isSafeInteger(x) && x >= 0 && x < vocabSize)) {
-    throw new ConfigError(key, source, `must be a token id below vocab_size (${vocabSize}) or a list of them, got ${JSON.stringify(v)}`);
+    throw new ConfigError(key, source, `must be a token id below vocab_size (${vocabSize}) or a list of them, got ${quote(v)}`);
   }
   return list as number[];
 }
@@ -86,12 +113,12 @@ export function configFromHf(raw: unknown, source: string): HfConfig {
   const modelType = readKey<string>(r, 'model_type', 'string', source);
   if (modelType !== 'bitnet') throw new ConfigError('model_type', source, `is '${modelType}'; only 'bitnet' (BitNetForCausalLM) is supported`);
 
-  const hiddenSize = positive(readKey<number>(r, 'hidden_size', 'integer', source), 'hidden_size', source);
-  const numHeads = positive(readKey<number>(r, 'num_attention_heads', 'integer', source), 'num_attention_heads', source);
+  const hiddenSize = count(readKey<number>(r, 'hidden_size', 'integer', source), 'hidden_size', source);
+  const numHeads = count(readKey<number>(r, 'num_attention_heads', 'integer', source), 'num_attention_heads', source);
   // formats §5: head_count_kv defaults to head_count.
-  const numKvHeads = positive(readKey<number>(r, 'num_key_value_heads', 'integer', source, numHeads), 'num_key_value_heads', source);
+  const numKvHeads = count(readKey<number>(r, 'num_key_value_heads', 'integer', source, numHeads), 'num_key_value_heads', source);
   if (numHeads % numKvHeads !== 0) throw new ConfigError('num_key_value_heads', source, `(${numKvHeads}) must divide num_attention_heads (${numHeads})`);
-  const headDim = positive(readKey<number>(r, 'head_dim', 'integer', source, Math.floor(hiddenSize / numHeads)), 'head_dim', source);
+  const headDim = count(readKey<number>(r, 'head_dim', 'integer', source, Math.floor(hiddenSize / numHeads)), 'head_dim', source);
   if (headDim % 2 !== 0) throw new ConfigError('head_dim', source, `must be even for RoPE, got ${headDim}`);
   // Defaults below are BitNetConfig's (transformers): relu2, theta 500000, eps 1e-5, 2048 positions, untied.
   // 'silu' is the 1bitLLM family's gated FFN (formats §4.1).
@@ -109,19 +136,19 @@ export function configFromHf(raw: unknown, source: string): HfConfig {
     throw new ConfigError('quantization_config.linear_class', source, `is '${linearClass}'; supported: autobitlinear, bitlinear`);
   }
 
-  const vocabSize = positive(readKey<number>(r, 'vocab_size', 'integer', source), 'vocab_size', source);
+  const vocabSize = count(readKey<number>(r, 'vocab_size', 'integer', source), 'vocab_size', source);
   const model: ModelConfig = {
     source,
     vocabSize,
     hiddenSize,
-    intermediateSize: positive(readKey<number>(r, 'intermediate_size', 'integer', source), 'intermediate_size', source),
-    numLayers: positive(readKey<number>(r, 'num_hidden_layers', 'integer', source), 'num_hidden_layers', source),
+    intermediateSize: count(readKey<number>(r, 'intermediate_size', 'integer', source), 'intermediate_size', source),
+    numLayers: count(readKey<number>(r, 'num_hidden_layers', 'integer', source), 'num_hidden_layers', source),
     numHeads,
     numKvHeads,
     headDim,
     ropeTheta: positive(readRopeTheta(r, source), 'rope_theta', source),
     rmsNormEps: positive(readKey<number>(r, 'rms_norm_eps', 'number', source, 1e-5), 'rms_norm_eps', source),
-    contextLength: positive(readKey<number>(r, 'max_position_embeddings', 'integer', source, 2048), 'max_position_embeddings', source),
+    contextLength: count(readKey<number>(r, 'max_position_embeddings', 'integer', source, 2048), 'max_position_embeddings', source),
     activation: act,
     tieWordEmbeddings: readKey<boolean>(r, 'tie_word_embeddings', 'boolean', source, false),
     // BitNetConfig's defaults are the LLaMA-3 ids 128000 / 128001 (formats §4.1).
@@ -155,14 +182,28 @@ export function configFromGguf(meta: GgufKeys, vocab: number, tied: boolean): Mo
     throw new ConfigError('general.architecture', source, `is '${arch}'; supported: ${GGUF_ARCHITECTURES.join(', ')}`);
   }
   const k = (name: string): string => `${arch}.${name}`;
-  const hiddenSize = meta.integer(k('embedding_length'));
-  const numHeads = meta.integer(k('attention.head_count'));
+  /** A size or count: llama.cpp reads these keys as uint32, and a model needs each to be at least 1. */
+  const size = (key: string, fallback?: number): number => {
+    const v = meta.integer(key, fallback);
+    if (v < 1 || v > MAX_COUNT) throw new ConfigError(key, source, `must be an integer in [1, ${MAX_COUNT}], got ${v}`);
+    return v;
+  };
+  /** A float hyper-parameter that must be finite and positive (an RMSNorm epsilon, a RoPE base). */
+  const positiveFloat = (key: string, fallback: number): number => {
+    const v = meta.number(key, fallback);
+    if (!(Number.isFinite(v) && v > 0)) throw new ConfigError(key, source, `must be a finite positive number, got ${v}`);
+    return decimalOfFloat32(v);
+  };
+  const vocabSize = size(k('vocab_size'), vocab);
+  const hiddenSize = size(k('embedding_length'));
+  const numHeads = size(k('attention.head_count'));
   // formats §5: head_count_kv defaults to head_count, rope.dimension_count to embedding_length / head_count.
-  const numKvHeads = meta.integer(k('attention.head_count_kv'), numHeads);
-  if (numHeads < 1 || numKvHeads < 1 || numHeads % numKvHeads !== 0) {
+  const numKvHeads = size(k('attention.head_count_kv'), numHeads);
+  if (numHeads % numKvHeads !== 0) {
     throw new ConfigError(k('attention.head_count_kv'), source, `(${numKvHeads}) must divide attention.head_count (${numHeads})`);
   }
   const headDim = Math.floor(hiddenSize / numHeads);
+  if (headDim < 2 || headDim % 2 !== 0) throw new ConfigError(k('attention.head_count'), source, `gives head dim ${headDim} (embedding_length / head_count); RoPE needs an even head dim`);
   const ropeDims = meta.integer(k('rope.dimension_count'), headDim);
   if (ropeDims !== headDim) throw new ConfigError(k('rope.dimension_count'), source, `is ${ropeDims}; partial rotary embeddings (≠ head dim ${headDim}) are not supported`);
   if (meta.has(k('rope.scaling.type'))) {
@@ -170,20 +211,26 @@ export function configFromGguf(meta: GgufKeys, vocab: number, tied: boolean): Mo
     const factor = meta.number(k('rope.scaling.factor'), 1);
     if (!(type === 'none' || (type === 'linear' && factor === 1))) throw new ConfigError(k('rope.scaling.type'), source, `is '${type}' (factor ${factor}); only unscaled RoPE is supported`);
   }
-  const bos = meta.has('tokenizer.ggml.bos_token_id') ? meta.integer('tokenizer.ggml.bos_token_id') : null;
-  const eos = meta.has('tokenizer.ggml.eos_token_id') ? [meta.integer('tokenizer.ggml.eos_token_id')] : [];
+  // Special ids must name tokens, as configFromHf's `tokenIds` requires (gguf-tokenizer.ts refuses them too).
+  const tokenId = (key: string): number => {
+    const id = meta.integer(key);
+    if (id < 0 || id >= vocabSize) throw new ConfigError(key, source, `is ${id}, outside the vocabulary of ${vocabSize} tokens`);
+    return id;
+  };
+  const bos = meta.has('tokenizer.ggml.bos_token_id') ? tokenId('tokenizer.ggml.bos_token_id') : null;
+  const eos = meta.has('tokenizer.ggml.eos_token_id') ? [tokenId('tokenizer.ggml.eos_token_id')] : [];
   return {
     source,
-    vocabSize: meta.integer(k('vocab_size'), vocab),
+    vocabSize,
     hiddenSize,
-    intermediateSize: meta.integer(k('feed_forward_length')),
-    numLayers: meta.integer(k('block_count')),
+    intermediateSize: size(k('feed_forward_length')),
+    numLayers: size(k('block_count')),
     numHeads,
     numKvHeads,
     headDim,
-    ropeTheta: decimalOfFloat32(meta.number(k('rope.freq_base'), 10000)),
-    rmsNormEps: decimalOfFloat32(meta.number(k('attention.layer_norm_rms_epsilon'), 1e-5)),
-    contextLength: meta.integer(k('context_length'), 2048),
+    ropeTheta: positiveFloat(k('rope.freq_base'), 10000),
+    rmsNormEps: positiveFloat(k('attention.layer_norm_rms_epsilon'), 1e-5),
+    contextLength: size(k('context_length'), 2048),
     activation: ggufActivation(meta, arch),
     tieWordEmbeddings: tied,
     bosTokenId: bos,

@@ -29,7 +29,9 @@ const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.is
 const isInteger = (v: unknown): v is number => Number.isSafeInteger(v);
 const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean';
 const isString = (v: unknown): v is string => typeof v === 'string';
-const isStop = (v: unknown): v is string | string[] => typeof v === 'string' || (Array.isArray(v) && v.length <= 4 && v.every((s) => typeof s === 'string'));
+// Stop strings must be non-empty, as the engine requires (an empty one would otherwise fail there, as a 500).
+const isStopString = (s: unknown): s is string => typeof s === 'string' && s.length > 0;
+const isStop = (v: unknown): v is string | string[] => isStopString(v) || (Array.isArray(v) && v.length <= 4 && v.every(isStopString));
 
 export function asBody(raw: unknown): Body {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new RequestError(null, 'the request body must be a JSON object');
@@ -49,7 +51,7 @@ export function generationOptions(body: Body, limits: ServerLimits): { options: 
   const n = field(body, 'n', isInteger, 'an integer');
   if (n !== undefined && n !== 1) throw new RequestError('n', "only 'n': 1 is supported");
   const seed = field(body, 'seed', isInteger, 'an integer');
-  const stop = field(body, 'stop', isStop, 'a string or an array of at most 4 strings');
+  const stop = field(body, 'stop', isStop, 'a non-empty string or an array of at most 4 non-empty strings');
   const stream = field(body, 'stream', isBoolean, 'a boolean') ?? false;
   const options: GenerateOptions = {
     maxTokens: maxTokens ?? Math.min(256, limits.maxTokens),

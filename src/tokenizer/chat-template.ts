@@ -45,13 +45,27 @@ class RaisedByTemplate extends Error {}
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-/** Python's `range(stop)` / `range(start, stop[, step])`. */
-function range(start: number, stop?: number, step = 1): number[] {
-  const [from, to] = stop === undefined ? [0, start] : [start, stop];
-  if (step === 0) throw new Error('range() step must not be zero');
-  const out: number[] = [];
-  for (let i = from; step > 0 ? i < to : i > to; i += step) out.push(i);
-  return out;
+/**
+ * Elements that all `range()` calls of one render may produce together. A template comes with the model file, so
+ * `range(10**9)` would allocate gigabytes and loop for minutes; Jinja's own sandbox caps one range at 100,000
+ * (MAX_RANGE). One budget per render also bounds ranges nested in loops (`range(1000)` inside `range(1000)`).
+ */
+export const RANGE_BUDGET = 100_000;
+
+/** Python's `range(stop)` / `range(start, stop[, step])`, drawing on a budget of RANGE_BUDGET elements per render. */
+function budgetedRange(): (start: number, stop?: number, step?: number) => number[] {
+  let left = RANGE_BUDGET;
+  return (start, stop, step = 1) => {
+    const [from, to] = stop === undefined ? [0, start] : [start, stop];
+    if (step === 0) throw new Error('range() step must not be zero');
+    const span = (to - from) / step;
+    const n = span > 0 ? Math.ceil(span) : 0;
+    if (n > left) throw new Error(`range() of ${n} elements is over the ${RANGE_BUDGET} a template may make in one render`);
+    left -= n;
+    const out: number[] = [];
+    for (let i = from; out.length < n && (step > 0 ? i < to : i > to); i += step) out.push(i);
+    return out;
+  };
 }
 
 /** `strftime_now(format)` as templates use it (LLaMA-3.1 dates): %Y %m %d %b %B %H %M %%, C-locale month names. */
@@ -93,7 +107,7 @@ export function renderChat(messages: readonly ChatMessage[], options: RenderChat
     True: true,
     False: false,
     None: null,
-    range,
+    range: budgetedRange(),
     strftime_now: strftimeNow,
     raise_exception: (message: unknown) => {
       throw new RaisedByTemplate(String(message));
@@ -139,13 +153,17 @@ export function chatTemplateFromHfFolder(folder: ModelFolder): ModelChatTemplate
   const name = 'tokenizer_config.json';
   if (!folder.has(name)) return null;
   const path = folder.pathOf(name);
-  let config: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    config = JSON.parse(readFolderText(folder, name)) as Record<string, unknown>;
+    parsed = JSON.parse(readFolderText(folder, name));
   } catch (err) {
     throw new TokenizerError(`${path}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }
-  const raw = config.chat_template;
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TokenizerError(`${path}: must be a JSON object`);
+  // Own keys only: a key behind "__proto__" or "constructor" is not the file's.
+  const config = parsed as Record<string, unknown>;
+  const own = (key: string): unknown => (Object.hasOwn(config, key) ? config[key] : undefined);
+  const raw = own('chat_template');
   if (raw === undefined || raw === null) return null;
   let template: string;
   if (typeof raw === 'string') {
@@ -160,7 +178,7 @@ export function chatTemplateFromHfFolder(folder: ModelFolder): ModelChatTemplate
   } else {
     throw new TokenizerError(`${path}: 'chat_template' must be a string or a list of {name, template}`);
   }
-  return { template, bosToken: tokenString(config.bos_token), eosToken: tokenString(config.eos_token) };
+  return { template, bosToken: tokenString(own('bos_token')), eosToken: tokenString(own('eos_token')) };
 }
 
 /**

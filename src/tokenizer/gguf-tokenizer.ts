@@ -305,7 +305,8 @@ function addedTokens(tokens: readonly string[], types: readonly number[]): Token
 /** TemplateProcessing that adds BOS before and EOS after each sequence, as llama.cpp's add_bos / add_eos do. */
 function postProcessor(tokens: readonly string[], s: GgufSpecialTokens): TokenizerJson | null {
   if (!s.addBos && !s.addEos) return null;
-  const special: Record<string, TokenizerJson> = {};
+  // Keyed by token text, which may be "__proto__": a prototype-less object keeps it as an own key.
+  const special: Record<string, TokenizerJson> = Object.create(null);
   const piece = (id: number, typeId: number): TokenizerJson => {
     const text = tokens[id];
     special[text] = { id: text, ids: [id], tokens: [text] };
@@ -319,8 +320,12 @@ function postProcessor(tokens: readonly string[], s: GgufSpecialTokens): Tokeniz
   return { type: 'TemplateProcessing', single: seq('A', 0), pair: [...seq('A', 0), ...seq('B', 1)], special_tokens: special };
 }
 
+/**
+ * token → id. Prototype-less, so that a token spelled "__proto__" is an entry like any other (on a plain object the
+ * assignment would set the prototype and the token would silently drop out of the vocabulary).
+ */
 function vocabObject(tokens: readonly string[]): Record<string, number> {
-  const vocab: Record<string, number> = {};
+  const vocab: Record<string, number> = Object.create(null);
   tokens.forEach((t, i) => {
     vocab[t] = i;
   });

@@ -4,7 +4,7 @@
  * tokenizer.json on disk (`loadHfTokenizer`) and a document built in memory (`tokenizerFromJson`; `loadGgufTokenizer`
  * runs the one gguf-tokenizer.ts builds from GGUF metadata).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { TokenizerError } from '../errors.js';
 import type { GgufMetadata } from '../formats/gguf/metadata.js';
 import { tokenizerJsonFromGguf } from './gguf-tokenizer.js';
@@ -16,15 +16,25 @@ type NativeTokenizer = import('tokenizers').Tokenizer;
 type TokenizersModule = typeof import('tokenizers');
 
 class HfTokenizer implements Tokenizer {
-  constructor(private readonly native: NativeTokenizer, readonly vocabSize: number) {}
+  constructor(private readonly native: NativeTokenizer, readonly vocabSize: number, private readonly source: string) {}
 
+  // A tokenizer.json can load and still fail on some input (a Unigram model without unk_id meeting an unknown
+  // character): the addon's bare Error becomes a TokenizerError naming the file.
   async encode(text: string, options: EncodeOptions = {}): Promise<number[]> {
-    const enc = await this.native.encode(text, null, { addSpecialTokens: options.addSpecialTokens ?? true });
-    return enc.getIds();
+    try {
+      const enc = await this.native.encode(text, null, { addSpecialTokens: options.addSpecialTokens ?? true });
+      return enc.getIds();
+    } catch (err) {
+      throw new TokenizerError(`${this.source}: encode failed: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   async decode(ids: readonly number[], options: DecodeOptions = {}): Promise<string> {
-    return this.native.decode([...ids], options.skipSpecialTokens ?? true);
+    try {
+      return await this.native.decode([...ids], options.skipSpecialTokens ?? true);
+    } catch (err) {
+      throw new TokenizerError(`${this.source}: decode failed: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   tokenToId(token: string): number | null {
@@ -44,17 +54,107 @@ async function loadModule(source: string): Promise<TokenizersModule> {
   }
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Why the `tokenizers` addon would panic on this post-processor (or a Sequence holding one), or null. The addon
+ * picks the post-processor's kind by its shape (an untagged enum), not by `type`, so any object with a `single` or
+ * `pair` template is checked as a TemplateProcessing, whatever its `type` says.
+ */
+function templatePanic(p: unknown): string | null {
+  if (!isObject(p)) return null;
+  if (Array.isArray(p.processors)) {
+    for (const q of p.processors) {
+      const why = templatePanic(q);
+      if (why !== null) return why;
+    }
+  }
+  if (!Object.hasOwn(p, 'single') && !Object.hasOwn(p, 'pair')) return null;
+  const special = isObject(p.special_tokens) ? p.special_tokens : {};
+  for (const [name, list, sequences] of [['single', p.single, ['A']], ['pair', p.pair, ['A', 'B']]] as const) {
+    if (!Array.isArray(list)) continue;
+    for (const piece of list) {
+      if (!isObject(piece)) continue;
+      const token = piece.SpecialToken;
+      if (isObject(token) && !(typeof token.id === 'string' && Object.hasOwn(special, token.id))) {
+        return `post_processor.${name} names special token ${JSON.stringify(token.id)}, which its special_tokens does not define`;
+      }
+      const seq = piece.Sequence;
+      if (isObject(seq) && !(sequences as readonly unknown[]).includes(seq.id)) return `post_processor.${name} names sequence ${JSON.stringify(seq.id)}`;
+    }
+  }
+  return null;
+}
+
+/** Why the addon would panic on this BPE model's continuing_subword_prefix (it slices the prefix off each merge's right part). */
+function prefixPanic(model: unknown): string | null {
+  if (!isObject(model) || typeof model.continuing_subword_prefix !== 'string' || model.continuing_subword_prefix === '' || !Array.isArray(model.merges)) return null;
+  const enc = new TextEncoder();
+  const n = enc.encode(model.continuing_subword_prefix).length;
+  for (const m of model.merges) {
+    const right: unknown = typeof m === 'string' ? m.split(' ')[1] : Array.isArray(m) ? m[1] : undefined;
+    if (typeof right !== 'string') continue;
+    const b = enc.encode(right);
+    if (b.length < n || (b.length > n && (b[n] & 0xc0) === 0x80)) return `model.merges holds ${JSON.stringify(right)}, shorter than continuing_subword_prefix ${JSON.stringify(model.continuing_subword_prefix)}`;
+  }
+  return null;
+}
+
+/**
+ * The tokenizer.json text handed to the addon. `truncation` and `padding` are cleared: the engine never wants either
+ * (a prompt longer than the context is an error, never silently cut to the file's max_length), and odd values of
+ * both make `tokenizers` 0.23 panic. Documents on which the addon is known to panic are refused with a
+ * TokenizerError instead: a Rust panic inside the addon aborts the whole Node process (found by fuzzing,
+ * docs/fuzzing.md). Anything that is not a JSON object goes through as written, for the addon to refuse.
+ */
+function forNative(json: TokenizerJson | string, source: string, invalid: string): string {
+  let doc: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      doc = JSON.parse(json);
+    } catch {
+      return json;
+    }
+  }
+  if (!isObject(doc)) {
+    if (typeof json === 'string') return json;
+    throw new TokenizerError(`${source}: ${invalid}: not a JSON object`);
+  }
+  const why = templatePanic(doc.post_processor) ?? prefixPanic(doc.model);
+  if (why !== null) throw new TokenizerError(`${source}: ${invalid}: ${why}`);
+  try {
+    return JSON.stringify({ ...doc, truncation: null, padding: null });
+  } catch (err) {
+    throw new TokenizerError(`${source}: ${invalid}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * A tokenizer.json document (object or text) as a native tokenizer; TokenizerError naming `source` and saying
+ * `invalid` when it is not valid.
+ */
+async function nativeTokenizer(json: TokenizerJson | string, source: string, invalid: string): Promise<Tokenizer> {
+  const text = forNative(json, source, invalid);
+  const mod = await loadModule(source);
+  let native: NativeTokenizer;
+  try {
+    native = mod.Tokenizer.fromString(text);
+  } catch (err) {
+    throw new TokenizerError(`${source}: ${invalid}: ${(err as Error).message}`, { cause: err });
+  }
+  return new HfTokenizer(native, native.getVocabSize(true), source);
+}
+
 /** Loads `path` (a tokenizer.json); TokenizerError naming the file when it is missing or unreadable. */
 export async function loadHfTokenizer(path: string): Promise<Tokenizer> {
   if (!existsSync(path)) throw new TokenizerError(`${path}: tokenizer file not found`);
-  const mod = await loadModule(path);
-  let native: NativeTokenizer;
+  let text: string;
   try {
-    native = mod.Tokenizer.fromFile(path);
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new TokenizerError(`${path}: not a valid tokenizer.json: ${(err as Error).message}`, { cause: err });
+    throw new TokenizerError(`${path}: cannot be read: ${(err as Error).message}`, { cause: err });
   }
-  return new HfTokenizer(native, native.getVocabSize(true));
+  return nativeTokenizer(text, path, 'not a valid tokenizer.json');
 }
 
 /**
@@ -62,14 +162,7 @@ export async function loadHfTokenizer(path: string): Promise<Tokenizer> {
  * from in errors (e.g. "model.gguf (tokenizer.ggml.*)").
  */
 export async function tokenizerFromJson(json: TokenizerJson | string, source: string): Promise<Tokenizer> {
-  const mod = await loadModule(source);
-  let native: NativeTokenizer;
-  try {
-    native = mod.Tokenizer.fromString(typeof json === 'string' ? json : JSON.stringify(json));
-  } catch (err) {
-    throw new TokenizerError(`${source}: the tokenizer built from it is not valid: ${(err as Error).message}`, { cause: err });
-  }
-  return new HfTokenizer(native, native.getVocabSize(true));
+  return nativeTokenizer(json, source, 'the tokenizer built from it is not valid');
 }
 
 /** A Tokenizer for the vocabulary in a GGUF's metadata (`tokenizers` package; Node only). */
