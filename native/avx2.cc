@@ -15,7 +15,10 @@ namespace bitnet {
 // How far ahead the streaming loops ask for their next cache lines. Measured on the development machine (one thread,
 // 256 MiB of weights): both lines of each 128-byte step 2 KiB ahead took the GEMV from ~5 to ~8–10 GB/s, the
 // speed of a plain read there; the hardware prefetcher alone does not keep up with a compute-heavy loop.
-constexpr int kPrefetch = 2048;
+#ifndef BITNET_PREFETCH
+#define BITNET_PREFETCH 2048
+#endif
+constexpr int kPrefetch = BITNET_PREFETCH;
 
 __attribute__((target("avx2"))) static inline int32_t hsum(__m256i v) {
   __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));

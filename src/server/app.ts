@@ -33,9 +33,13 @@ export function createServer(engine: InferenceEngineBase, options: ServeOptions)
   const model = options.modelName;
   const created = Math.floor(Date.now() / 1000);
 
-  app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     if (err instanceof RequestError) return reply.code(err.status).send(errorBody(err.message, err.type, err.param));
-    if (err instanceof ContextLengthError) return reply.code(400).send(errorBody(err.message, 'invalid_request_error', 'messages', 'context_length_exceeded'));
+    if (err instanceof ContextLengthError) {
+      // The field that made the sequence too long: the prompt of a text completion, the messages of a chat.
+      const param = req.url.startsWith('/v1/completions') ? 'prompt' : 'messages';
+      return reply.code(400).send(errorBody(err.message, 'invalid_request_error', param, 'context_length_exceeded'));
+    }
     const status = err.statusCode ?? 500;
     if (status < 500) return reply.code(status).send(errorBody(err.message, 'invalid_request_error', null));
     return reply.code(500).send(errorBody(err instanceof BitnetError ? err.message : 'internal error', 'server_error', null));

@@ -120,7 +120,7 @@ describe('bitnet serve (OpenAI-compatible)', () => {
 
   it('a prompt longer than the context is an error, not a truncation', async () => {
     const long = 'word '.repeat(3000);
-    await expect(client.completions.create({ model: 'tiny-bitnet', prompt: long, max_tokens: 4 })).rejects.toMatchObject({ status: 400, error: { code: 'context_length_exceeded' } });
+    await expect(client.completions.create({ model: 'tiny-bitnet', prompt: long, max_tokens: 4 })).rejects.toMatchObject({ status: 400, error: { code: 'context_length_exceeded', param: 'prompt' } });
     await expect(client.completions.create({ model: 'tiny-bitnet', prompt: long, max_tokens: 4, stream: true })).rejects.toMatchObject({ status: 400 });
   });
 });
