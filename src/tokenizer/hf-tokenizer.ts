@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { TokenizerError } from '../errors.js';
 import type { GgufMetadata } from '../formats/gguf/metadata.js';
 import { tokenizerJsonFromGguf } from './gguf-tokenizer.js';
+import { jsTokenizerFromJson } from './js-tokenizer.js';
 import type { DecodeOptions, EncodeOptions, Tokenizer, TokenizerJson } from './tokenizer.js';
 
 export type { TokenizerJson } from './tokenizer.js';
@@ -129,11 +130,46 @@ function forNative(json: TokenizerJson | string, source: string, invalid: string
   }
 }
 
+const typeOf = (c: unknown): unknown => (isObject(c) ? c.type : c);
+const partsOf = (c: unknown, key: string): unknown[] | null => (isObject(c) && Array.isArray(c[key]) ? (c[key] as unknown[]) : null);
+
 /**
- * A tokenizer.json document (object or text) as a native tokenizer; TokenizerError naming `source` and saying
- * `invalid` when it is not valid.
+ * Why this document's components are not the byte-level BPE shapes the native addon is trusted with, or null. Those
+ * are what BitNet checkpoints ship (microsoft/bitnet-b1.58-2B-4T, the shipped model) and what this package builds from
+ * GGUF metadata, and what the fuzzing ran the addon on (docs/fuzzing.md). Outside them the addon panics on some
+ * documents (a `Prepend` with an empty string, malformed `Precompiled` maps, odd WordPiece / Unigram vocabularies),
+ * and a panic aborts the whole process; such documents are loaded by the pure-JS tokenizer instead, which reports
+ * every failure as a TokenizerError. The two agree wherever both load (test/tokenizer/js-tokenizer.test.ts).
+ */
+function outsideNativeShapes(doc: Record<string, unknown>): string | null {
+  const model = typeOf(doc.model);
+  if (model !== 'BPE') return `model ${String(model)}`;
+  if (doc.normalizer !== null && doc.normalizer !== undefined) return `normalizer ${String(typeOf(doc.normalizer))}`;
+  const pre = doc.pre_tokenizer;
+  const preParts = typeOf(pre) === 'Sequence' ? partsOf(pre, 'pretokenizers') : pre === null || pre === undefined ? [] : [pre];
+  if (preParts === null || preParts.some((p) => typeOf(p) !== 'Split' && typeOf(p) !== 'ByteLevel')) return 'pre_tokenizer other than Split / ByteLevel';
+  if (doc.decoder !== null && doc.decoder !== undefined && typeOf(doc.decoder) !== 'ByteLevel') return `decoder ${String(typeOf(doc.decoder))}`;
+  const post = doc.post_processor;
+  const postParts = typeOf(post) === 'Sequence' ? partsOf(post, 'processors') : post === null || post === undefined ? [] : [post];
+  if (postParts === null || postParts.some((p) => typeOf(p) !== 'ByteLevel' && typeOf(p) !== 'TemplateProcessing')) return 'post_processor other than ByteLevel / TemplateProcessing';
+  return null;
+}
+
+/**
+ * A tokenizer.json document (object or text) as a native tokenizer, or as the pure-JS one when its components are
+ * outside the shapes the addon is trusted with; TokenizerError naming `source` and saying `invalid` when it is not
+ * valid.
  */
 async function nativeTokenizer(json: TokenizerJson | string, source: string, invalid: string): Promise<Tokenizer> {
+  let doc: unknown = json;
+  if (typeof json === 'string') {
+    try {
+      doc = JSON.parse(json);
+    } catch {
+      doc = null; // the addon refuses it below with its own message
+    }
+  }
+  if (isObject(doc) && outsideNativeShapes(doc) !== null) return jsTokenizerFromJson({ ...doc, truncation: null, padding: null } as TokenizerJson, source);
   const text = forNative(json, source, invalid);
   const mod = await loadModule(source);
   let native: NativeTokenizer;
