@@ -16,20 +16,10 @@ import { createBackend } from '../../src/backends/registry.js';
 import { packTernaryRows } from '../../src/formats/ternary-rows.js';
 import { InferenceEngine } from '../../src/engine/engine.js';
 import { MODEL_DIR } from '../helpers/golden.js';
+import { prng } from '../../spec/arbitraries.js';
 
 const unavailable = await nativeBackend.unavailableReason();
 const title = (s: string) => `${s}${unavailable === null ? '' : ` skipped: ${unavailable}`}`;
-
-/** mulberry32, for large inputs drawn from one fast-check seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ProductCase {
   T: number;

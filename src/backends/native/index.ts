@@ -109,8 +109,12 @@ export class NativeBackend implements Backend {
   /** A dropped activation or quantized buffer's memory returns at once (after anything pending has run). */
   release(buffer: ActivationBuffer | QuantizedBuffer): void {
     this.program.flush();
-    if (buffer instanceof NativeActivations) buffer.block.free();
-    else for (const b of [quantized('release', buffer as QuantizedBuffer)].flatMap((x) => [x.q, x.scale, x.sums])) b.free();
+    if (buffer instanceof NativeActivations) {
+      buffer.block.free();
+      return;
+    }
+    const q = quantized('release', buffer as QuantizedBuffer);
+    for (const b of [q.q, q.scale, q.sums]) b.free();
   }
 
   write(x: ActivationBuffer, data: ArrayLike<number>): void {
