@@ -12,6 +12,7 @@
         "native/lm_head.cc",
         "native/ternary.cc",
         "native/avx2.cc",
+        "native/vnni.cc",
         "native/neon.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -25,6 +25,7 @@ static Napi::Value Features(const Napi::CallbackInfo& info) {
   list.Set(i++, "arm64");
 #endif
   list.Set(i++, useAvx2() ? "avx2" : useNeon() ? "neon" : "scalar");
+  if (useAvxVnni() || useAvx512Vnni()) list.Set(i++, std::string("ternary:") + ternaryIsa());
   return list;
 }
 

@@ -11,14 +11,23 @@ namespace bitnet {
 
 // What the CPU offers, decided once at load (cpuid through the compiler's builtins).
 struct CpuFeatures {
-  bool avx2 = false;  // x86-64: AVX2 + FMA + F16C together
-  bool neon = false;  // arm64: Advanced SIMD, part of the base architecture
+  bool avx2 = false;        // x86-64: AVX2 + FMA + F16C together
+  bool avxVnni = false;     // x86-64: AVX-VNNI (256-bit vpdpbusd, VEX) on top of avx2
+  bool avx512Vnni = false;  // x86-64: AVX512F + BW + VL + VNNI, with the OS saving the 512-bit state
+  bool neon = false;        // arm64: Advanced SIMD, part of the base architecture
 };
 const CpuFeatures& cpu();
-// Forces the portable scalar kernels (tests compare the paths); returns the previous value.
+// The widest kernel family the dispatch may pick: tests lower it to compare the paths on one machine.
+enum IsaLevel : int { kIsaScalar = 0, kIsaAvx2 = 1, kIsaAvxVnni = 2, kIsaAvx512Vnni = 3 };
+// Sets the ceiling and returns the previous one; setForceScalar(on) is setIsaCeiling(on ? scalar : widest).
+int setIsaCeiling(int level);
 bool setForceScalar(bool on);
 bool useAvx2();
+bool useAvxVnni();
+bool useAvx512Vnni();
 bool useNeon();
+// The name of the ternary kernel family in use: "avx512-vnni", "avx-vnni", "avx2", "neon" or "scalar".
+const char* ternaryIsa();
 
 // ---- ternary weights ---------------------------------------------------------------------------------------
 // Native layout (ternary.cc): rows in groups of 4, K padded to 128-column chunks; per group, per chunk, per row,

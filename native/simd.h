@@ -11,6 +11,9 @@ namespace bitnet {
 float tableValue(const void* table, int storage, int64_t at);
 
 #if defined(__x86_64__) || defined(__i386__)
+// vnni.cc: the same contract with vpdpbusd (256-bit AVX-VNNI; AVX-512 VNNI with a 512-bit decode GEMV).
+void ternaryDotsAvxVnni(int32_t* dots, int64_t dotStride, const uint8_t* w, int64_t chunks, const int8_t* q, int64_t qStride, int64_t T, int64_t g0, int64_t g1);
+void ternaryDotsAvx512Vnni(int32_t* dots, int64_t dotStride, const uint8_t* w, int64_t chunks, const int8_t* q, int64_t qStride, int64_t T, int64_t g0, int64_t g1);
 void ternaryDotsAvx2(int32_t* dots, int64_t dotStride, const uint8_t* w, int64_t chunks, const int8_t* q, int64_t qStride, int64_t T, int64_t g0, int64_t g1);
 float tableRowDotAvx2(const void* table, int storage, int64_t base, const float* x, int64_t d);
 int32_t i8DotAvx2(const int8_t* a, const int8_t* b, int64_t n);

@@ -1,4 +1,5 @@
-// Ternary × int8 code dots: the decode GEMV and the prefill GEMM. Codes c = t + 1 ∈ {0, 1, 2} are unsigned, so
+// Ternary × int8 code dots: the decode GEMV and the prefill GEMM (AVX-512 VNNI, AVX-VNNI, AVX2, NEON or scalar, as
+// cpu.cc decides). Codes c = t + 1 ∈ {0, 1, 2} are unsigned, so
 // AVX2's vpmaddubsw (u8 × s8 → pairs summed into i16) takes them directly; the caller subtracts Σq once per row to
 // turn Σ q · c into Σ q · t. A pair sums to at most 2 · 2 · 128 = 512 in magnitude, four of them (one chunk) 2048,
 // so i16 lanes hold 15 chunks safely; they are widened to i32 every 8.
@@ -57,6 +58,8 @@ static void dotsScalar(int32_t* dots, int64_t dotStride, const uint8_t* w, int64
 
 void ternaryDots(int32_t* dots, int64_t dotStride, const uint8_t* w, int64_t chunks, const int8_t* q, int64_t qStride, int64_t T, int64_t g0, int64_t g1) {
 #if defined(__x86_64__) || defined(__i386__)
+  if (useAvx512Vnni()) return ternaryDotsAvx512Vnni(dots, dotStride, w, chunks, q, qStride, T, g0, g1);
+  if (useAvxVnni()) return ternaryDotsAvxVnni(dots, dotStride, w, chunks, q, qStride, T, g0, g1);
   if (useAvx2()) return ternaryDotsAvx2(dots, dotStride, w, chunks, q, qStride, T, g0, g1);
 #elif defined(__aarch64__)
   if (useNeon()) return ternaryDotsNeon(dots, dotStride, w, chunks, q, qStride, T, g0, g1);

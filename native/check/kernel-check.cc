@@ -1,11 +1,14 @@
 // Standalone check of the SIMD kernels against the portable ones and against naive sums, without Node: built and
-// run by test/backends/native-arm64.test.ts for arm64 under qemu (and natively for x86-64), so that kernels for a
-// CPU the development machine lacks are still run before they ship. Prints one line per check; exit 1 on a mismatch.
+// run by test/backends/native-arm64.test.ts for arm64 under qemu, natively for x86-64, and for x86-64 with
+// BITNET_EMULATE_VNNI (vnni.cc over SIMDe), so that kernels for a CPU the development machine lacks are still run
+// before they ship. Prints one line per check; exit 1 on a mismatch.
 #include <cmath>
 #include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "../kernels.h"
@@ -13,6 +16,15 @@
 using namespace bitnet;
 
 static int failures = 0;
+static std::set<std::string> ternaryPaths;
+
+// The kernel family the dispatch picks under a given ceiling (the current ceiling is restored).
+static const char* ternaryIsa(int level) {
+  const int was = setIsaCeiling(level);
+  const char* isa = ternaryIsa();
+  setIsaCeiling(was);
+  return isa;
+}
 static void fail(const char* what, long a, long b, long c) {
   if (failures++ < 10) std::printf("MISMATCH %s (%ld, %ld, %ld)\n", what, a, b, c);
 }
@@ -43,21 +55,27 @@ int main() {
         std::vector<int8_t> q(T * qStride, 0);
         for (int t = 0; t < T; t++)
           for (int c = 0; c < K; c++) q[t * qStride + c] = static_cast<int8_t>(static_cast<int>(rng() % 256) - 128);
-        for (bool scalar : {false, true}) {
-          setForceScalar(scalar);
+        // Every kernel family this CPU (or the emulation) offers, from the widest down to scalar.
+        for (int level = kIsaAvx512Vnni; level >= kIsaScalar; level--) {
+          const int was = setIsaCeiling(level);
+          const char* isa = ternaryIsa();
+          if (level == kIsaAvx512Vnni || std::strcmp(isa, ternaryIsa(level + 1)) != 0) ternaryPaths.insert(isa);
           std::vector<int32_t> dots(T * groups * 4);
           ternaryDots(dots.data(), groups * 4, packed.data(), chunks, q.data(), qStride, T, 0, groups);
           for (int t = 0; t < T; t++)
             for (int j = 0; j < N; j++) {
               long want = 0;
               for (int c = 0; c < K; c++) want += q[t * qStride + c] * codes[j * K + c];
-              if (dots[t * groups * 4 + j] != want) fail(scalar ? "ternary scalar" : "ternary simd", T, K, N);
+              if (dots[t * groups * 4 + j] != want) fail(isa, T, K, N);
             }
-          setForceScalar(false);
+          setIsaCeiling(was);
         }
         cases++;
       }
   std::printf("ternary dots: %d shapes\n", cases);
+  std::printf("ternary paths:");
+  for (const std::string& p : ternaryPaths) std::printf(" %s", p.c_str());
+  std::printf("\n");
 
   // lm_head over F32 / F16 / BF16 tables and the int8 one: within float32 accumulation error of float64 sums.
   const int V = 19, Ts2 = 3;
