@@ -54,6 +54,40 @@ describe('wasm backend threads', () => {
     }
   });
 
+  it('runs products sharing one input as one batch, each equal to float32((Σ q · t) · β / s) and to the product alone', async () => {
+    // q, k, v-like shapes: ragged rows and columns, three scales; T = 1 (decode) and T = 5 (prefill's unpacked codes).
+    const shapes = [[517, 700, 0.75], [130, 700, 1.5], [9, 700, 2 ** -7]] as const;
+    const K = 700;
+    for (const T of [1, 5]) {
+      const r = rng(11 + T);
+      const ts = shapes.map(([N]) => Int8Array.from({ length: N * K }, () => Math.floor(r() * 3) - 1));
+      const x = Float32Array.from({ length: T * K }, () => (r() - 0.5) * 3);
+      for (const b of [one, two]) {
+        const ws = shapes.map(([N, , beta], m) => b.uploadTernary({ rows: N, cols: K, packed: packTernaryRows(ts[m], N, K), scale: beta, storage: 'hf-packed' }));
+        const xb = b.allocate(T, K);
+        b.write(xb, x);
+        const xq = b.allocateQuantized(T, K);
+        b.ops.quantizeActivations({ out: xq, x: xb });
+        const { q, scale } = await b.readQuantized(xq);
+        const outs = shapes.map(([N]) => b.allocate(T, N));
+        ws.forEach((w, m) => b.ops.ternaryMatmul({ out: outs[m], w, x: xq })); // one batch
+        const batched = await Promise.all(outs.map((o) => b.read(o)));
+        for (let m = 0; m < shapes.length; m++) {
+          b.ops.ternaryMatmul({ out: outs[m], w: ws[m], x: xq }); // alone: the read runs it
+          expect(await b.read(outs[m])).toEqual(batched[m]);
+          const [N, , beta] = shapes[m];
+          for (let tt = 0; tt < T; tt++) {
+            for (const j of [0, 1, Math.floor(N / 2), N - 1]) {
+              let dot = 0;
+              for (let i = 0; i < K; i++) dot += q[tt * K + i] * ts[m][j * K + i];
+              expect(batched[m][tt * N + j]).toBe(Math.fround((dot * beta) / scale[tt]));
+            }
+          }
+        }
+      }
+    }
+  });
+
   it('splits a large lm_head across threads with bit-identical float32 results', async () => {
     const [V, d, T] = [4099, 132, 2];
     const r = rng(9);

@@ -21,6 +21,8 @@ export class WasmBackend implements Backend {
   readonly name = 'wasm';
   readonly ops;
   private readonly heap: WasmHeap;
+  /** Runs the products ops.ts holds back (it batches those sharing an input); called before touching any buffer. */
+  private readonly flush: () => void;
   /** Tables handed out by allocateTable and not yet uploaded: their heap blocks. */
   private readonly tables = new WeakMap<ArrayBufferView, { offset: number; dtype: FloatTable['dtype'] }>();
   /** KV caches nobody released: their heap blocks are reclaimed when they are collected. */
@@ -28,7 +30,9 @@ export class WasmBackend implements Backend {
 
   private constructor(heap: WasmHeap, private readonly pool: KernelPool, private readonly features: readonly string[], private readonly lmHeadMode: 'exact' | 'int8') {
     this.heap = heap;
-    this.ops = withShapeChecks(createWasmOps(heap, pool));
+    const { ops, flush } = createWasmOps(heap, pool);
+    this.ops = withShapeChecks(ops);
+    this.flush = flush;
   }
 
   /** `threads` defaults to the machine's cores; rows of each product are split across them. */
@@ -128,26 +132,31 @@ export class WasmBackend implements Backend {
   }
 
   releaseKvCache(c: KvCacheBuffer): void {
+    this.flush();
     const cache = kvCache('releaseKvCache', c);
     if (this.unreleased.unregister(cache)) this.heap.release(cache.offset, cache.bytes);
   }
 
   release(buffer: ActivationBuffer | QuantizedBuffer): void {
+    this.flush();
     if (buffer instanceof WasmActivations) this.heap.release(buffer.offset, buffer.rows * buffer.cols * 4);
     else quantized('release', buffer as QuantizedBuffer).release();
   }
 
   write(x: ActivationBuffer, data: ArrayLike<number>): void {
+    this.flush();
     const b = act('write', x);
     if (data.length !== b.rows * b.cols) throw new ShapeError('write', `${b.rows * b.cols} values`, `${data.length}`);
     b.data.set(data);
   }
 
   async read(x: ActivationBuffer): Promise<Float32Array> {
+    this.flush();
     return act('read', x).data.slice();
   }
 
   async readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array }> {
+    this.flush();
     const b = quantized('readQuantized', x);
     if (b.jsQ !== null) return { q: b.jsQ.slice(), scale: b.scale.slice() };
     const q = new Int8Array(b.rows * b.cols);
@@ -157,6 +166,7 @@ export class WasmBackend implements Backend {
   }
 
   dispose(): void {
+    this.flush();
     this.pool.dispose();
   }
 }

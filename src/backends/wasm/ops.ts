@@ -4,17 +4,23 @@
  * so int8 activations and integer sums are identical to it. Norms, the gated activation and the residual add are
  * kernels too (elementwise-wat.ts); RoPE is a loop over the float32 view with cached angles. The Q8_K and
  * unquantised ternary paths (numerics 'llamacpp' only) stay in plain JS.
+ *
+ * Per-token ternary products are not run when called: consecutive ones over the same quantised input (q, k and v;
+ * gate and up) are collected and run as one ternary_products call, rescaling included, as soon as anything else
+ * happens — another op, or the backend's flush (before any read, write or release). Each hand-off to the worker
+ * threads costs a few microseconds and each product was one; this makes 4 a layer instead of 7.
  */
 import { quantizeQ8K, Q8K_BLOCK } from '../../kernels/reference/quantize-q8k.js';
 import type { BackendOps, GatedArgs, TernaryMatmulFloatArgs } from '../ops.js';
-import { act, kvCache, quantized, type WasmActivations, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
+import { act, kvCache, quantized, type WasmActivations, type WasmQuantized, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
 import { decodeTableRow, quantizeTableRows } from './matrix-storage.js';
 import type { WasmHeap } from './heap.js';
 import { ternaryAt } from './layout.js';
 import type { KernelPool } from './pool.js';
+import { DESC_BYTES } from '../../kernels/wasm/ternary-products-wat.js';
 import { RopeTable } from './rope-table.js';
 
-export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
+export function createWasmOps(heap: WasmHeap, k: KernelPool): { ops: BackendOps; flush: () => void } {
   /** A heap scratch block that grows on demand (the old block is released). */
   const scratch = (() => {
     const blocks = new Map<string, { offset: number; bytes: number }>();
@@ -42,12 +48,50 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
     }
   };
 
+  /** Products waiting for a flush, all over `pendingX`. */
+  const pending: { out: WasmActivations; w: WasmTernary }[] = [];
+  let pendingX: WasmQuantized | null = null;
+
+  /** Runs the waiting products as one split kernel call, each matrix's rows finished to its output. */
+  const flush = (): void => {
+    const x = pendingX;
+    if (x === null) return;
+    const T = x.rows;
+    let groups = 0;
+    let macs = 0;
+    let dotBytes = 0;
+    let maxKblocks = 0;
+    for (const { w } of pending) {
+      groups += w.groups;
+      macs += w.groups * w.kblocks * 256 * T;
+      dotBytes += T * w.groups * 16;
+      maxKblocks = Math.max(maxKblocks, w.kblocks);
+    }
+    const desc = scratch('productDescs', pending.length * DESC_BYTES);
+    const dots = scratch('dots', dotBytes);
+    const codeStride = T > 1 ? maxKblocks * 256 : 0; // unpacked codes, per thread (prefill only)
+    const codes = T > 1 ? scratch('codes', codeStride * k.threads) : 0;
+    let start = 0;
+    let at = dots;
+    pending.forEach(({ out, w }, m) => {
+      const i = (desc + m * DESC_BYTES) >> 2;
+      heap.i32.set([w.offset, w.groups, w.kblocks, w.rows, at, out.offset, start], i);
+      heap.f64[(desc + m * DESC_BYTES + 32) >> 3] = w.scale;
+      start += w.groups;
+      at += T * w.groups * 16;
+    });
+    const count = pending.length;
+    pending.length = 0;
+    pendingX = null;
+    k.products(desc, count, groups, macs, x.offset, T, x.scaleOffset, x.sumsOffset, codes, codeStride);
+  };
+
   const gated = (op: 'silu_mul' | 'relu_sq_mul', a: GatedArgs, cost: number): void => {
     const out = act(op, a.out);
     k.elementwise(op, out.offset, act(op, a.gate).offset, act(op, a.up).offset, out.rows * out.cols, cost);
   };
 
-  return {
+  const ops: BackendOps = {
     embed(a) {
       const out = act('embed', a.out).data;
       const table = a.table as WasmMatrix;
@@ -77,6 +121,7 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       const x = quantized('ternaryMatmul', a.x);
       const w = a.w as WasmTernary;
       if (x.scheme === 'q8k') {
+        flush();
         // The oracle's form (docs/numerics.md): x' = float32(q · d), then a float64 product.
         const q = x.jsQ as Int8Array;
         const d = x.scale;
@@ -85,20 +130,10 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
         floatProduct(out, xd, w, x.rows);
         return;
       }
-      const T = x.rows;
-      const Npad = w.groups * 4;
-      const dots = scratch('dots', T * Npad * 4);
-      const codes = T > 1 ? scratch('codes', w.kblocks * 256 * k.threads) : 0; // unpacked codes, per thread (prefill only)
-      k.dots(w.offset, w.groups, w.kblocks, x.offset, T, dots, codes);
-      const raw = heap.i32.subarray(dots >> 2, (dots >> 2) + T * Npad);
-      const o = out.data;
-      const scale = x.scale;
-      const sums = x.sums;
-      for (let t = 0; t < T; t++) {
-        const s = scale[t];
-        const sum = sums[t];
-        for (let j = 0; j < w.rows; j++) o[t * w.rows + j] = ((raw[t * Npad + j] - sum) * w.scale) / s;
-      }
+      // Waits for the rest of its group; an output already waiting is written in call order.
+      if (pendingX !== x || pending.some((p) => p.out === out)) flush();
+      pendingX = x;
+      pending.push({ out, w });
     },
 
     ternaryMatmulFloat(a: TernaryMatmulFloatArgs) {
@@ -183,4 +218,9 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): BackendOps {
       k.lmHeadI8(table.offset, table.scalesOffset as number, table.rows, rowBytes, xq, xScales, T, out.offset);
     },
   };
+  // Everything but a per-token product first runs what is waiting.
+  const flushed = Object.fromEntries(
+    Object.entries(ops).map(([name, op]) => [name, name === 'ternaryMatmul' ? op : (a: never) => (flush(), (op as (a: never) => void)(a))]),
+  ) as unknown as BackendOps;
+  return { ops: flushed, flush };
 }

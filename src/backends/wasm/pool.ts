@@ -10,7 +10,7 @@ import type { KernelExports } from './module.js';
 
 const SLOT_INTS = 16; // per worker: [0] command seq, [1] done seq, [2] op, [3..15] args
 /** The kernels a worker runs, by op number; a share's range is always the last two arguments. */
-const SPLIT_KERNELS = ['ternary_dots_rows', 'lm_head_f32', 'lm_head_f16', 'lm_head_f16x', 'lm_head_bf16', 'lm_head_i8', 'attention_heads', 'rmsnorm_rows', 'silu_mul', 'relu_sq_mul', 'add'] as const;
+const SPLIT_KERNELS = ['ternary_dots_rows', 'ternary_products', 'lm_head_f32', 'lm_head_f16', 'lm_head_f16x', 'lm_head_bf16', 'lm_head_i8', 'attention_heads', 'rmsnorm_rows', 'silu_mul', 'relu_sq_mul', 'add'] as const;
 type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const OP_EXIT = -1;
 /**
@@ -157,6 +157,14 @@ export class KernelPool {
   /** ternary_dots_rows over all `groups`, split by row groups; `scratch` holds kblocks · 256 bytes per thread. */
   dots(w: number, groups: number, kblocks: number, x: number, T: number, out: number, scratch: number): void {
     this.split('ternary_dots_rows', groups, groups * kblocks * 256 * T, (share) => [w, groups, kblocks, x, T, out, scratch + share * kblocks * 256]);
+  }
+
+  /**
+   * ternary_products over the joint row groups of `count` matrices described at `desc` (`groups` in all, `macs`
+   * multiply-adds), split by row groups; `scratch` holds `scratchStride` bytes per thread (T > 1 only).
+   */
+  products(desc: number, count: number, groups: number, macs: number, x: number, T: number, scales: number, sums: number, scratch: number, scratchStride: number): void {
+    this.split('ternary_products', groups, macs, (share) => [desc, count, x, T, scales, sums, scratch + share * scratchStride]);
   }
 
   /** lm_head over all `V` rows of a table stored as `storage`, split by vocabulary rows. */
