@@ -12,22 +12,36 @@
 
 namespace bitnet {
 
+// The low 2 bits of each byte of w, packed into one byte (byte k's at bits 2k).
+static inline uint8_t gatherField(uint32_t w) {
+  const uint32_t x = w & 0x03030303u;
+  return static_cast<uint8_t>(x | (x >> 6) | (x >> 12) | (x >> 18));
+}
+
 void packTernary(uint8_t* dst, const uint8_t* src, int64_t rows, int64_t cols, int64_t r0, int64_t r1) {
   const int64_t chunks = ternaryChunks(cols);
   const int64_t rowBytes = (cols + 3) / 4;
-  std::vector<uint8_t> codes(chunks * kChunk);
+  // One row of the rows layout padded to whole chunks with code 1 (t = 0), so the transpose below has no edges.
+  std::vector<uint8_t> padded(chunks * 32);
   for (int64_t j = r0; j < r1; j++) {
-    // One code per byte first (padding: code 1, t = 0), then four codes per byte in the kernel's order.
-    std::fill(codes.begin(), codes.end(), uint8_t{1});
+    std::fill(padded.begin(), padded.end(), uint8_t{0x55});
     if (j < rows) {
-      const uint8_t* row = src + j * rowBytes;
-      for (int64_t c = 0; c < cols; c++) codes[c] = (row[c >> 2] >> (2 * (c & 3))) & 3;
+      std::memcpy(padded.data(), src + j * rowBytes, rowBytes);
+      for (int64_t c = cols; c < rowBytes * 4; c++) {
+        const int shift = 2 * (c & 3);
+        padded[c >> 2] = static_cast<uint8_t>((padded[c >> 2] & ~(3 << shift)) | (1 << shift));
+      }
     }
     uint8_t* rowBase = dst + (j / 4) * chunks * 128 + (j % 4) * 32;
     for (int64_t c = 0; c < chunks; c++) {
-      const uint8_t* k = codes.data() + c * kChunk;
+      // Block byte i = 4q + f holds columns 128c + 32k + i (k = 0..3) at bits 2k; column 128c + 32k + i is field f
+      // of padded byte 32c + 8k + q. So four source bytes give four block bytes: a 4 × 4 transpose of 2-bit fields.
+      const uint8_t* s = padded.data() + 32 * c;
       uint8_t* block = rowBase + c * 128;
-      for (int i = 0; i < 32; i++) block[i] = static_cast<uint8_t>(k[i] | (k[32 + i] << 2) | (k[64 + i] << 4) | (k[96 + i] << 6));
+      for (int q = 0; q < 8; q++) {
+        const uint32_t w = s[q] | (s[8 + q] << 8) | (s[16 + q] << 16) | (static_cast<uint32_t>(s[24 + q]) << 24);
+        for (int f = 0; f < 4; f++) block[4 * q + f] = gatherField(w >> (2 * f));
+      }
     }
   }
 }
