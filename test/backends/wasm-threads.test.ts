@@ -3,8 +3,12 @@
  * one thread (each output is computed whole by one thread, so even the float32 lm_head is bit-identical), and the
  * integer part equals an independent dot product.
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WasmHeap } from '../../src/backends/wasm/heap.js';
 import { WasmBackend } from '../../src/backends/wasm/index.js';
+import { loadKernels, type KernelExports } from '../../src/backends/wasm/module.js';
+import { KernelPool } from '../../src/backends/wasm/pool.js';
 import { packTernaryRows } from '../../src/formats/ternary-rows.js';
 import { fromArray } from '../../src/tensor.js';
 
@@ -103,5 +107,48 @@ describe('wasm backend threads', () => {
       results.push(await b.read(out));
     }
     expect(results[1]).toEqual(results[0]);
+  });
+});
+
+describe('wasm backend worker failures', () => {
+  it('a trap in a worker thread’s share is thrown by the calling thread, not waited on forever', async () => {
+    const { module } = await loadKernels();
+    const heap = new WasmHeap();
+    const instance = await WebAssembly.instantiate(module, { env: { memory: heap.memory } });
+    const pool = await KernelPool.create(module, heap.memory, instance.exports as unknown as KernelExports, 2);
+    try {
+      const [V, d] = [512, 256];
+      const x = heap.alloc(d * 4);
+      const out = heap.alloc(V * 4);
+      // The table's first half ends exactly at the end of memory: the calling thread's rows [0, V/2) are in bounds,
+      // the worker's rows [V/2, V) are not.
+      const table = heap.memory.buffer.byteLength - (V / 2) * d * 4;
+      expect(() => pool.lmHead('f32', table, V, d, x, 1, out)).toThrow(/lm_head_f32 trapped on worker thread 1/);
+      // The pool still works afterwards.
+      expect(() => pool.lmHead('f32', heap.alloc(V * d * 4), V, d, x, 1, out)).not.toThrow();
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  it('starts its workers under node --input-type=module (which must not reach the CommonJS worker source)', () => {
+    const dist = new URL('../../dist/index.js', import.meta.url).href;
+    const script = `
+      const { createBackend } = await import(${JSON.stringify(dist)});
+      const b = await createBackend('wasm', { threads: 2 });
+      // An lm_head large enough to be split: it needs the worker.
+      const [V, d] = [512, 256];
+      const table = b.uploadMatrix({ dtype: 'f32', shape: [V, d], data: new Float32Array(V * d).fill(0.5) });
+      const x = b.allocate(1, d);
+      b.write(x, new Float32Array(d).fill(2));
+      const out = b.allocate(1, V);
+      b.ops.lmHead({ out, x, table, fromRow: 0 });
+      const logits = await b.read(out);
+      console.log(JSON.stringify({ ...b.info(), first: logits[0], last: logits[V - 1] }));
+      b.dispose();`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).not.toMatch(/Error/);
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ threads: 2, first: 256, last: 256 });
   });
 });

@@ -13,6 +13,8 @@ const SLOT_INTS = 16; // per worker: [0] command seq, [1] done seq, [2] op, [3..
 const SPLIT_KERNELS = ['ternary_dots_rows', 'ternary_products', 'lm_head_f32', 'lm_head_f16', 'lm_head_f16x', 'lm_head_bf16', 'lm_head_i8', 'attention_heads', 'rmsnorm_rows', 'silu_mul', 'relu_sq_mul', 'add'] as const;
 type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const OP_EXIT = -1;
+/** Written by a worker over the op slot when its share trapped. */
+const OP_FAILED = -2;
 /**
  * Spins before sleeping: one Atomics.load loop turn takes ~20 ns here, so ~40 µs, about one kernel share of a
  * decode step. Longer (20000 turns, 0.4 ms) kept the waiting thread on a core it should have yielded when another
@@ -43,7 +45,11 @@ for (;;) {
   seen = Atomics.load(c, 0);
   const op = c[2];
   if (op === ${OP_EXIT}) break;
-  kernels[op](c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15]);
+  try {
+    kernels[op](c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14], c[15]);
+  } catch {
+    c[2] = ${OP_FAILED}; // a trap (out-of-bounds access): the calling thread throws instead of waiting forever
+  }
   Atomics.store(c, 1, seen);
   Atomics.notify(c, 1);
 }
@@ -51,7 +57,9 @@ for (;;) {
 const NODE_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { module, memory, control, index } = workerData;
-${WORKER_SETUP}${WORKER_LOOP}
+${WORKER_SETUP}
+parentPort.postMessage('ready');
+${WORKER_LOOP}
 parentPort.close();
 `;
 /** A dedicated Web Worker: gets the module and the shared memory by message (both clone across threads). */
@@ -79,13 +87,35 @@ function threadCanBlock(): boolean {
   }
 }
 
+/**
+ * Node's workers, each awaited until it has its instance (a worker that cannot start rejects here, instead of
+ * leaving the calling thread waiting on it forever). The source is CommonJS text: a parent started with
+ * --input-type=module would hand that flag down and break it, so it is left out of the workers' execArgv.
+ */
 async function startNodeWorkers(count: number, data: (index: number) => object): Promise<PoolWorker[]> {
   const { Worker } = await import('node:worker_threads');
-  return Array.from({ length: count }, (_, i) => {
-    const w = new Worker(NODE_WORKER, { eval: true, workerData: data(i) });
+  const execArgv = process.execArgv.filter((a, i, all) => !a.startsWith('--input-type') && all[i - 1] !== '--input-type');
+  const workers = Array.from({ length: count }, (_, i) => new Worker(NODE_WORKER, { eval: true, workerData: data(i), execArgv }));
+  try {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((resolve, reject) => {
+            w.once('message', () => resolve());
+            w.once('error', (e) => reject(new Error(`a worker thread of the wasm backend failed to start: ${e.message}`)));
+            w.once('exit', (code) => reject(new Error(`a worker thread of the wasm backend exited at start (code ${code})`)));
+          }),
+      ),
+    );
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.terminate()));
+    throw err;
+  }
+  for (const w of workers) {
+    w.removeAllListeners();
     w.unref(); // never keeps a process alive
-    return w;
-  });
+  }
+  return workers;
 }
 
 /**
@@ -216,6 +246,7 @@ export class KernelPool {
       Atomics.notify(c, base);
     }
     run(...args(0), 0, bound(1));
+    let failed = 0;
     for (let i = 1; i < shares; i++) {
       const done = (i - 1) * SLOT_INTS + 1;
       let spins = 0;
@@ -225,7 +256,9 @@ export class KernelPool {
           spins = 0;
         }
       }
+      if (c[done + 1] === OP_FAILED) failed = i;
     }
+    if (failed > 0) throw new RangeError(`wasm kernel ${kernel} trapped on worker thread ${failed} (an out-of-bounds heap access)`);
   }
 
   dispose(): void {
