@@ -42,6 +42,13 @@ void packTernary(uint8_t* dst, const uint8_t* rowsLayout, int64_t rows, int64_t 
 // Code dots Σ_i q[t, i] · (t_ji + 1) for row groups [g0, g1) and all T tokens: row j = 4g + r goes to
 // dots[t * dotStride + (g − g0) * 4 + r]. q: [T, qStride] int8, zero beyond cols.
 void ternaryDots(int32_t* dots, int64_t dotStride, const uint8_t* w, int64_t chunks, const int8_t* q, int64_t qStride, int64_t T, int64_t g0, int64_t g1);
+// llama.cpp's TQ × Q8_K product for row groups [g0, g1) and all T tokens: per 256-column block b the integer sum
+// Σ q · t (exact) times d[t, b], summed in float64, times β: out [T, N]. q: [T, K] int8, d: [T, K / 256]; K a
+// multiple of 256. Within float32 of the oracle's Σ float32(q · d) · t (spec/tolerances.ts, ternaryMatmul.q8k).
+void ternaryQ8kRows(float* out, const uint8_t* w, int64_t N, int64_t chunks, int64_t K, double beta, const int8_t* q, const double* d, int64_t T,
+                    int64_t g0, int64_t g1);
+// The unquantised product (llamacpp numerics on float checkpoints) for row groups [g0, g1): β · Σ x · t in float64.
+void ternaryFloatRows(float* out, const uint8_t* w, int64_t N, int64_t chunks, int64_t K, double beta, const float* x, int64_t T, int64_t g0, int64_t g1);
 // The t value of (row j, column i) read back from the native layout (slow paths, tests).
 int ternaryAt(const uint8_t* w, int64_t chunks, int64_t j, int64_t i);
 

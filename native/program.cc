@@ -115,35 +115,12 @@ void Runner::execute(const Record& r, int tid) {
         for (int64_t j = lo * 4; j < j1; j++) out[t * N + j] = static_cast<float>((double(dots[t * stride + j - lo * 4] - sums[t]) * beta) / s[t]);
       return;
     }
-    case kTernaryQ8k: {  // out, w, N, chunks, K, beta, q, d, T
-      const int64_t N = i64(f[2]), chunks = i64(f[3]), K = i64(f[4]), T = i64(f[8]);
-      const uint8_t* w = ptr<uint8_t>(f[1]);
-      const int8_t* q = ptr<int8_t>(f[6]);
-      const double* d = ptr<double>(f[7]);
-      share(N, tid, n, lo, hi);
-      for (int64_t j = lo; j < hi; j++) {
-        for (int64_t t = 0; t < T; t++) {
-          double acc = 0;  // the oracle's form: float32(q · d), then a float64 product (docs/numerics.md)
-          for (int64_t i = 0; i < K; i++) acc += double(static_cast<float>(q[t * K + i] * d[t * (K / 256) + i / 256])) * ternaryAt(w, chunks, j, i);
-          ptr<float>(f[0])[t * N + j] = static_cast<float>(acc * f[5]);
-        }
-      }
-      return;
-    }
-    case kTernaryFloat: {  // out, w, N, chunks, K, beta, x, T
-      const int64_t N = i64(f[2]), chunks = i64(f[3]), K = i64(f[4]);
-      const uint8_t* w = ptr<uint8_t>(f[1]);
-      const float* x = ptr<float>(f[6]);
-      share(N, tid, n, lo, hi);
-      for (int64_t j = lo; j < hi; j++) {
-        for (int64_t t = 0; t < i64(f[7]); t++) {
-          double acc = 0;
-          for (int64_t i = 0; i < K; i++) acc += double(x[t * K + i]) * ternaryAt(w, chunks, j, i);
-          ptr<float>(f[0])[t * N + j] = static_cast<float>(acc * f[5]);
-        }
-      }
-      return;
-    }
+    case kTernaryQ8k:  // out, w, N, chunks, K, beta, q, d, T
+      share((i64(f[2]) + 3) / 4, tid, n, lo, hi);
+      return ternaryQ8kRows(ptr<float>(f[0]), ptr<uint8_t>(f[1]), i64(f[2]), i64(f[3]), i64(f[4]), f[5], ptr<int8_t>(f[6]), ptr<double>(f[7]), i64(f[8]), lo, hi);
+    case kTernaryFloat:  // out, w, N, chunks, K, beta, x, T
+      share((i64(f[2]) + 3) / 4, tid, n, lo, hi);
+      return ternaryFloatRows(ptr<float>(f[0]), ptr<uint8_t>(f[1]), i64(f[2]), i64(f[3]), i64(f[4]), f[5], ptr<float>(f[6]), i64(f[7]), lo, hi);
     case kRope:  // x, T, H, D, startPos, cos, sin
       share(i64(f[1]), tid, n, lo, hi);
       return ropeRows(ptr<float>(f[0]), i64(f[2]), i64(f[3]), i64(f[4]), ptr<double>(f[5]), ptr<double>(f[6]), lo, hi);

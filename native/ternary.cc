@@ -70,6 +70,50 @@ static void dotsScalar(int32_t* dots, int64_t dotStride, const uint8_t* w, int64
 }
 
 
+void ternaryQ8kRows(float* out, const uint8_t* w, int64_t N, int64_t chunks, int64_t K, double beta, const int8_t* q, const double* d, int64_t T,
+                    int64_t g0, int64_t g1) {
+  const int64_t blocks = K / 256;
+  // Σ q per (token, block), subtracted from each block's code dots Σ q · (t + 1); reused by every row group.
+  thread_local std::vector<int32_t> qsums;
+  qsums.assign(T * blocks, 0);
+  for (int64_t t = 0; t < T; t++)
+    for (int64_t i = 0; i < K; i++) qsums[t * blocks + i / 256] += q[t * K + i];
+  for (int64_t g = g0; g < g1; g++) {
+    for (int64_t t = 0; t < T; t++) {
+      double acc[4] = {0, 0, 0, 0};
+      for (int64_t b = 0; b < blocks; b++) {
+        // A block is two 128-column chunks, contiguous per group: the GEMV over "one group of two chunks" there.
+        int32_t dots[4];
+        ternaryDots(dots, 4, w + (g * chunks + 2 * b) * 128, 2, q + t * K + 256 * b, 0, 1, 0, 1);
+        const double db = d[t * blocks + b];
+        for (int r = 0; r < 4; r++) acc[r] += db * double(dots[r] - qsums[t * blocks + b]);
+      }
+      for (int r = 0; r < 4 && 4 * g + r < N; r++) out[t * N + 4 * g + r] = static_cast<float>(acc[r] * beta);
+    }
+  }
+}
+
+void ternaryFloatRows(float* out, const uint8_t* w, int64_t N, int64_t chunks, int64_t K, double beta, const float* x, int64_t T, int64_t g0, int64_t g1) {
+  for (int64_t j = g0 * 4; j < std::min(N, g1 * 4); j++) {
+    const uint8_t* row = w + (j / 4) * chunks * 128 + (j % 4) * 32;
+    for (int64_t t = 0; t < T; t++) {
+      const float* xt = x + t * K;
+      double acc = 0;
+      // Byte i of a chunk's 32 holds columns 128c + 32k + i at bits 2k; columns past K are code 1 (t = 0).
+      for (int64_t c = 0; c < chunks; c++)
+        for (int k = 0; k < 4; k++) {
+          const int64_t base = 128 * c + 32 * k;
+          const int64_t n = std::min<int64_t>(32, K - base);
+          for (int64_t i = 0; i < n; i++) {
+            const int code = (row[c * 128 + i] >> (2 * k)) & 3;
+            if (code != 1) acc += code == 2 ? double(xt[base + i]) : -double(xt[base + i]);
+          }
+        }
+      out[t * N + j] = static_cast<float>(acc * beta);
+    }
+  }
+}
+
 void ternaryDots(int32_t* dots, int64_t dotStride, const uint8_t* w, int64_t chunks, const int8_t* q, int64_t qStride, int64_t T, int64_t g0, int64_t g1) {
 #if defined(__x86_64__) || defined(__i386__)
   if (useAvx512Vnni()) return ternaryDotsAvx512Vnni(dots, dotStride, w, chunks, q, qStride, T, g0, g1);
