@@ -39,3 +39,12 @@ export function unpackTernaryRows(packed: Uint8Array, rows: number, cols: number
   }
   return t;
 }
+
+/**
+ * The low 2 bits of each byte of the 32-bit word w, packed into one byte (byte j's at bits 2j). Applied to w >>> 2f
+ * it picks field f of four code bytes: the step of the 4 × 4 transposes of 2-bit fields between code layouts.
+ */
+export function gather2BitFields(w: number): number {
+  const x = w & 0x03030303;
+  return (x | (x >>> 6) | (x >>> 12) | (x >>> 18)) & 0xff;
+}

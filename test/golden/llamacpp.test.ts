@@ -7,8 +7,8 @@
  *   ids — `hf` numerics vs `int8-token`; `llamacpp` numerics vs `q8k` (TQ files) or `exact` (F32/F16).
  * - vs llama.cpp (`llamacpp` numerics), the README's rule: TQ files d_p ≤ 1e-2 before the first tie-prone position
  *   and ≤ 0.5 everywhere (Q8_K rounding flips are real; llama.cpp flips too); F32 ≤ 1e-3; F16 ≤ 3e-2 (llama.cpp
- *   rounds F16-path activations to f16). Greedy ids equal llama.cpp's for every file. Checked on the reference and
- *   on the float32 native backend (skipped, with the reason, where its addon is not built).
+ *   rounds F16-path activations to f16). Greedy ids equal llama.cpp's for every file. Checked on the reference, on
+ *   the float32 native backend (skipped, with the reason, where its addon is not built) and on wasm.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -74,8 +74,8 @@ for (const type of TYPES) {
     });
   }
 
-  // The float32 native backend is held to the same bounds: llama.cpp computes in float32 too.
-  for (const backend of ['reference', 'native'] as const) {
+  // The float32 native and wasm backends are held to the same bounds: llama.cpp computes in float32 too.
+  for (const backend of ['reference', 'native', 'wasm'] as const) {
     describe.skipIf(backend === 'native' && nativeUnavailable !== null)(`${type} [${backend}, numerics llamacpp] vs llama.cpp itself${backend === 'native' && nativeUnavailable !== null ? ` skipped: ${nativeUnavailable}` : ''}`, () => {
       let engine: InferenceEngine;
       beforeAll(async () => {

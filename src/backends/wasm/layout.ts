@@ -4,7 +4,7 @@
  * weights 64b + 16j + i at bits 2j (j = 0..3), code = t + 1. Rows pad to a multiple of 4 and columns to a multiple
  * of 64 with t = 0 (code 1), which contributes Σ x over the padding — zero, since padded activations are zero.
  */
-import { ternaryRowBytes } from '../../formats/ternary-rows.js';
+import { gather2BitFields, ternaryRowBytes } from '../../formats/ternary-rows.js';
 import type { TernaryMatrix } from '../../model/weights.js';
 
 export interface InterleavedTernary {
@@ -29,15 +29,19 @@ export function interleaveTernary(m: TernaryMatrix, bytes?: Uint8Array): Interle
   for (let r = 0; r < m.rows; r++) {
     const src = r * rowBytes;
     const dst = (g: number, b: number): number => ((g * kblocks + b) * 4 + (r & 3)) * 16;
-    // Whole blocks straight from the packed bytes: column 16j + i of a block is packed byte 4j + (i >> 2), bits 2(i & 3).
+    // Whole blocks straight from the packed bytes: column 16j + i of a block is packed byte 4j + (i >> 2), bits
+    // 2(i & 3). So packed bytes q, 4 + q, 8 + q, 12 + q give bytes 4q .. 4q + 3 of the block: a 4 × 4 transpose of
+    // 2-bit fields, done on one 32-bit word.
+    const packed = m.packed;
     for (let b = 0; b < fullBlocks; b++) {
       const base = dst(r >> 2, b);
       const p = src + 16 * b;
-      for (let i = 0; i < 16; i++) {
-        const shift = 2 * (i & 3);
-        const k = p + (i >> 2);
-        bytes[base + i] =
-          ((m.packed[k] >> shift) & 3) | (((m.packed[k + 4] >> shift) & 3) << 2) | (((m.packed[k + 8] >> shift) & 3) << 4) | (((m.packed[k + 12] >> shift) & 3) << 6);
+      for (let q = 0; q < 4; q++) {
+        const w = packed[p + q] | (packed[p + 4 + q] << 8) | (packed[p + 8 + q] << 16) | (packed[p + 12 + q] << 24);
+        bytes[base + 4 * q] = gather2BitFields(w);
+        bytes[base + 4 * q + 1] = gather2BitFields(w >>> 2);
+        bytes[base + 4 * q + 2] = gather2BitFields(w >>> 4);
+        bytes[base + 4 * q + 3] = gather2BitFields(w >>> 6);
       }
     }
     if (fullBlocks < kblocks) {
@@ -55,10 +59,3 @@ export function interleaveTernary(m: TernaryMatrix, bytes?: Uint8Array): Interle
   return { groups, kblocks, bytes };
 }
 
-/** t of weight (r, c) in the interleaved layout (for the slow float paths). */
-export function ternaryAt(bytes: Uint8Array, kblocks: number, r: number, c: number): number {
-  const b = c >> 6;
-  const j = (c >> 4) & 3;
-  const i = c & 15;
-  return ((bytes[((((r >> 2) * kblocks + b) * 4 + (r & 3)) * 16) + i] >> (2 * j)) & 3) - 1;
-}

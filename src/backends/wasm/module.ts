@@ -5,6 +5,7 @@
 export interface KernelExports {
   ternary_dots_rows(w: number, groups: number, kblocks: number, x: number, T: number, out: number, scratch: number, g0: number, g1: number): void;
   ternary_products(desc: number, count: number, x: number, T: number, scales: number, sums: number, scratch: number, g0: number, g1: number): void;
+  ternary_q8k_rows(w: number, groups: number, kb: number, q: number, d: number, qsums: number, T: number, out: number, rows: number, params: number, dots: number, g0: number, g1: number): void;
   lm_head_f32(table: number, V: number, d: number, x: number, T: number, out: number, v0: number, v1: number): void;
   lm_head_f16(table: number, V: number, d: number, x: number, T: number, out: number, v0: number, v1: number): void;
   lm_head_f16x(table: number, V: number, d: number, x: number, T: number, out: number, v0: number, v1: number): void;

@@ -15,7 +15,6 @@ import type { BackendOps, GatedArgs, TernaryMatmulFloatArgs } from '../ops.js';
 import { act, kvCache, quantized, type WasmActivations, type WasmQuantized, type WasmMatrix, type WasmTernary, type WasmVector } from './buffers.js';
 import { decodeTableRow, quantizeTableRows } from './matrix-storage.js';
 import type { WasmHeap } from './heap.js';
-import { ternaryAt } from './layout.js';
 import type { KernelPool } from './pool.js';
 import { DESC_BYTES } from '../../kernels/wasm/ternary-products-wat.js';
 import { RopeTable } from './rope-table.js';
@@ -35,15 +34,31 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): { ops: BackendOps;
   })();
   const ropeTables = new Map<string, RopeTable>();
 
-  /** β · Σ x · t over the interleaved codes, in float64: the slow path for unquantised and Q8_K activations. */
+  /**
+   * β · Σ x · t over the interleaved codes, in float64: the path for unquantised activations (and Q8_K shapes the
+   * kernel does not take). Byte i of a row's 16 in block b holds columns 64b + 16j + i at bits 2j (layout.ts).
+   */
   const floatProduct = (out: WasmActivations, x: ArrayLike<number>, w: WasmTernary, T: number): void => {
-    const u8 = heap.u8.subarray(w.offset, w.offset + w.groups * w.kblocks * 64);
+    const u8 = heap.u8;
     const o = out.data;
-    for (let j = 0; j < w.rows; j++) {
+    for (let r = 0; r < w.rows; r++) {
+      const row = w.offset + (((r >> 2) * w.kblocks * 4 + (r & 3)) * 16);
       for (let t = 0; t < T; t++) {
+        const xt = t * w.cols;
         let acc = 0;
-        for (let i = 0; i < w.cols; i++) acc += x[t * w.cols + i] * ternaryAt(u8, w.kblocks, j, i);
-        o[t * w.rows + j] = acc * w.scale;
+        for (let b = 0; b < w.kblocks; b++) {
+          const p = row + b * 64;
+          for (let j = 0; j < 4; j++) {
+            const base = 64 * b + 16 * j;
+            const n = Math.min(16, w.cols - base);
+            for (let i = 0; i < n; i++) {
+              const code = (u8[p + i] >> (2 * j)) & 3;
+              if (code === 2) acc += x[xt + base + i];
+              else if (code === 0) acc -= x[xt + base + i];
+            }
+          }
+        }
+        o[t * w.rows + r] = acc * w.scale;
       }
     }
   };
@@ -86,6 +101,36 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): { ops: BackendOps;
     k.products(desc, count, groups, macs, x.offset, T, x.scaleOffset, x.sumsOffset, codes, codeStride);
   };
 
+  /**
+   * The TQ × Q8_K product in the kernel (per-block integer dots scaled in float64, as llama.cpp sums); q, d and the
+   * per-block Σ q are copied into the heap. Shapes the kernel does not take (K not a multiple of 256 or not the
+   * weights' width) use the oracle's form in JS.
+   */
+  const q8kProduct = (out: WasmActivations, x: WasmQuantized, w: WasmTernary): void => {
+    const q = x.jsQ as Int8Array;
+    const d = x.scale;
+    const [T, K] = [x.rows, x.cols];
+    if (K % Q8K_BLOCK !== 0 || w.kblocks * 64 !== K) {
+      // The oracle's form (docs/numerics.md): x' = float32(q · d), then a float64 product.
+      const xd = new Float64Array(q.length);
+      for (let i = 0; i < xd.length; i++) xd[i] = Math.fround(q[i] * d[Math.floor(i / Q8K_BLOCK)]);
+      floatProduct(out, xd, w, T);
+      return;
+    }
+    const blocks = K / Q8K_BLOCK;
+    const qAt = scratch('q8kQ', T * K);
+    const dAt = scratch('q8kD', T * blocks * 8);
+    const sumsAt = scratch('q8kSums', T * blocks * 4);
+    const params = scratch('q8kParams', 8);
+    const dots = scratch('q8kDots', 16 * k.threads);
+    heap.i8.set(q, qAt);
+    heap.f64.set(d.subarray(0, T * blocks), dAt >> 3);
+    const sums = heap.i32.subarray(sumsAt >> 2, (sumsAt >> 2) + T * blocks).fill(0);
+    for (let i = 0; i < T * K; i++) sums[Math.floor(i / Q8K_BLOCK)] += q[i];
+    heap.f64[params >> 3] = w.scale;
+    k.q8kProducts(w.offset, w.groups, w.kblocks, qAt, dAt, sumsAt, T, out.offset, w.rows, params, dots);
+  };
+
   const gated = (op: 'silu_mul' | 'relu_sq_mul', a: GatedArgs, cost: number): void => {
     const out = act(op, a.out);
     k.elementwise(op, out.offset, act(op, a.gate).offset, act(op, a.up).offset, out.rows * out.cols, cost);
@@ -122,12 +167,7 @@ export function createWasmOps(heap: WasmHeap, k: KernelPool): { ops: BackendOps;
       const w = a.w as WasmTernary;
       if (x.scheme === 'q8k') {
         flush();
-        // The oracle's form (docs/numerics.md): x' = float32(q · d), then a float64 product.
-        const q = x.jsQ as Int8Array;
-        const d = x.scale;
-        const xd = new Float64Array(q.length);
-        for (let i = 0; i < xd.length; i++) xd[i] = Math.fround(q[i] * d[Math.floor(i / Q8K_BLOCK)]);
-        floatProduct(out, xd, w, x.rows);
+        q8kProduct(out, x, w);
         return;
       }
       // Waits for the rest of its group; an output already waiting is written in call order.

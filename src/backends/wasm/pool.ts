@@ -10,7 +10,7 @@ import type { KernelExports } from './module.js';
 
 const SLOT_INTS = 16; // per worker: [0] command seq, [1] done seq, [2] op, [3..15] args
 /** The kernels a worker runs, by op number; a share's range is always the last two arguments. */
-const SPLIT_KERNELS = ['ternary_dots_rows', 'ternary_products', 'lm_head_f32', 'lm_head_f16', 'lm_head_f16x', 'lm_head_bf16', 'lm_head_i8', 'attention_heads', 'rmsnorm_rows', 'silu_mul', 'relu_sq_mul', 'add'] as const;
+const SPLIT_KERNELS = ['ternary_dots_rows', 'ternary_products', 'ternary_q8k_rows', 'lm_head_f32', 'lm_head_f16', 'lm_head_f16x', 'lm_head_bf16', 'lm_head_i8', 'attention_heads', 'rmsnorm_rows', 'silu_mul', 'relu_sq_mul', 'add'] as const;
 type SplitKernel = (typeof SPLIT_KERNELS)[number];
 const OP_EXIT = -1;
 /** Written by a worker over the op slot when its share trapped. */
@@ -195,6 +195,11 @@ export class KernelPool {
    */
   products(desc: number, count: number, groups: number, macs: number, x: number, T: number, scales: number, sums: number, scratch: number, scratchStride: number): void {
     this.split('ternary_products', groups, macs, (share) => [desc, count, x, T, scales, sums, scratch + share * scratchStride]);
+  }
+
+  /** ternary_q8k_rows over all `groups` row groups; `dots` holds 16 bytes per thread, `params` β as a float64. */
+  q8kProducts(w: number, groups: number, kb: number, q: number, d: number, qsums: number, T: number, out: number, rows: number, params: number, dots: number): void {
+    this.split('ternary_q8k_rows', groups, groups * kb * 256 * T, (share) => [w, groups, kb, q, d, qsums, T, out, rows, params, dots + share * 16]);
   }
 
   /** lm_head over all `V` rows of a table stored as `storage`, split by vocabulary rows. */

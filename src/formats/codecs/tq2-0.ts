@@ -8,6 +8,7 @@
  * Exact: the ternary values and each block's d come back bit for bit.
  */
 import { f16ToNumber, numberToF16 } from '../float16.js';
+import { gather2BitFields } from '../ternary-rows.js';
 
 /** Elements per TQ2_0 block. */
 export const TQ2_0_BLOCK_ELEMS = 256;
@@ -73,7 +74,7 @@ export interface Tq2_0Rows {
  * (cols is a multiple of 256, so row-major blocks and row-major packed bytes follow the same flat order).
  *
  * Four source bytes m = 4k .. 4k+3 fill the packed bytes 32·half + 8·l + k for l = 0..3, each from field l of all
- * four: a 4 × 4 transpose of 2-bit fields, done on a 32-bit word (`gatherField`), so each packed byte is written
+ * four: a 4 × 4 transpose of 2-bit fields, done on a 32-bit word (`gather2BitFields`), so each packed byte is written
  * once — 3× faster than or-ing codes in one at a time (2B-4T: 5 s of a 10 s load).
  */
 export function tq2_0ToTernaryRows(bytes: Uint8Array, rows: number, cols: number): Tq2_0Rows {
@@ -98,10 +99,10 @@ export function tq2_0ToTernaryRows(bytes: Uint8Array, rows: number, cols: number
         nonzero |= w ^ 0x55555555;
         bad |= w & (w >>> 1) & 0x55555555;
         const at = dst + 32 * half + k;
-        packed[at] = gatherField(w);
-        packed[at + 8] = gatherField(w >>> 2);
-        packed[at + 16] = gatherField(w >>> 4);
-        packed[at + 24] = gatherField(w >>> 6);
+        packed[at] = gather2BitFields(w);
+        packed[at + 8] = gather2BitFields(w >>> 2);
+        packed[at + 16] = gather2BitFields(w >>> 4);
+        packed[at + 24] = gather2BitFields(w >>> 6);
       }
     }
     if (bad !== 0 && badCode < 0) badCode = firstCode3(bytes, b);
@@ -111,11 +112,6 @@ export function tq2_0ToTernaryRows(bytes: Uint8Array, rows: number, cols: number
   return { packed, blockScales, blockNonzero, badCode };
 }
 
-/** The low 2 bits of each byte of w, packed into one byte (byte j's at bits 2j). */
-function gatherField(w: number): number {
-  const x = w & 0x03030303;
-  return (x | (x >>> 6) | (x >>> 12) | (x >>> 18)) & 0xff;
-}
 
 /** The smallest flat index in block b whose code is 3 (bytes are not stored in element order). */
 function firstCode3(bytes: Uint8Array, b: number): number {
