@@ -18,6 +18,12 @@
 #define TARGET_AVXVNNI
 #define TARGET_AVX512VNNI
 #elif (defined(__clang__) && __clang_major__ >= 12) || (!defined(__clang__) && defined(__GNUC__) && __GNUC__ >= 11)
+#if !defined(__clang__)
+// GCC 12's AVX-512 headers start some intrinsics from a deliberately undefined vector, which -Wall reports at every
+// call site (a known false positive); nothing of ours is uninitialised.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #define BITNET_VNNI 1
 #define TARGET_AVX2 __attribute__((target("avx2")))
@@ -96,22 +102,24 @@ TARGET_AVX512VNNI static void gemvGroupAvx512Wide(int32_t* out4, const uint8_t* 
   out4[3] = vnniHsum(_mm512_extracti64x4_epi64(hi, 1));
 }
 
+using GroupGemv = void (*)(int32_t*, const uint8_t*, int64_t, const int8_t*);
+using Gemm = void (*)(int32_t*, int64_t, const uint8_t*, int64_t, const int8_t*, int64_t, int64_t, int64_t, int64_t);
+
+// Decode (one token) group by group through `gemv`; prefill through the cache-blocked `gemm`.
+static void ternaryDotsWith(GroupGemv gemv, Gemm gemm, int32_t* dots, int64_t dotStride, const uint8_t* w, int64_t chunks, const int8_t* q,
+                            int64_t qStride, int64_t T, int64_t g0, int64_t g1) {
+  if (T > 1) return gemm(dots, dotStride, w, chunks, q, qStride, T, g0, g1);
+  for (int64_t g = g0; g < g1; g++) gemv(dots + (g - g0) * 4, w + g * chunks * 128, chunks, q);
+}
+
 void ternaryDotsAvxVnni(int32_t* dots, int64_t dotStride, const uint8_t* w, int64_t chunks, const int8_t* q, int64_t qStride, int64_t T, int64_t g0,
                         int64_t g1) {
-  if (T == 1) {
-    for (int64_t g = g0; g < g1; g++) gemvGroupAvxVnni(dots + (g - g0) * 4, w + g * chunks * 128, chunks, q);
-    return;
-  }
-  gemmAvxVnni(dots, dotStride, w, chunks, q, qStride, T, g0, g1);
+  ternaryDotsWith(gemvGroupAvxVnni, gemmAvxVnni, dots, dotStride, w, chunks, q, qStride, T, g0, g1);
 }
 
 void ternaryDotsAvx512Vnni(int32_t* dots, int64_t dotStride, const uint8_t* w, int64_t chunks, const int8_t* q, int64_t qStride, int64_t T, int64_t g0,
                            int64_t g1) {
-  if (T == 1) {
-    for (int64_t g = g0; g < g1; g++) gemvGroupAvx512Wide(dots + (g - g0) * 4, w + g * chunks * 128, chunks, q);
-    return;
-  }
-  gemmAvx512(dots, dotStride, w, chunks, q, qStride, T, g0, g1);
+  ternaryDotsWith(gemvGroupAvx512Wide, gemmAvx512, dots, dotStride, w, chunks, q, qStride, T, g0, g1);
 }
 
 #else  // a compiler without the VNNI intrinsics: cpu.cc never selects these
