@@ -1,5 +1,6 @@
 /**
- * `bitnet serve`: the OpenAI-compatible HTTP API (src/server/app.ts) on --host:--port, until SIGINT / SIGTERM.
+ * `bitnet serve`: the OpenAI-compatible HTTP API (src/server/app.ts) on --host:--port, until SIGINT / SIGTERM, which
+ * stop running generations rather than wait for them.
  * Progress on stderr; with --json one line on stdout once listening ({ url, model, backend }).
  */
 import { basename } from 'node:path';
@@ -28,8 +29,15 @@ export async function serveCommand(opts: ServeCliOptions): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  // Running and queued generations are stopped, not awaited (app.ts); a second signal exits at once all the same.
   progress(opts, 'bitnet: stopping');
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
+  // Sockets a client opened and never used are not "idle" to Node and would hold close() open: cut them after a grace.
+  const force = setTimeout(() => app.server.closeAllConnections(), 2000);
+  force.unref();
   await app.close();
+  clearTimeout(force);
   engine.close();
   return 0;
 }

@@ -3,6 +3,9 @@
  * and POST /v1/completions (`stream: true` answers with server-sent events ending in `data: [DONE]`), GET /v1/models,
  * GET /health. Bounded request bodies and max_tokens, a queue of bounded length in front of a fixed number of
  * concurrent generations, a client that disconnects cancels its generation, every error in OpenAI's error shape.
+ * Closing the server (app.close(), as `bitnet serve` does on SIGTERM) stops every running and queued generation at
+ * once instead of waiting for them: running ones end as an aborted run would (a non-streamed reply carries what
+ * was generated; a stream gets an error event and ends), queued ones and new ones get 503.
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -49,17 +52,34 @@ export function createServer(engine: InferenceEngineBase, options: ServeOptions)
   app.get('/health', async () => ({ status: 'ok', model, backend: engine.backendInfo.name, ...gate.load }));
   app.get('/v1/models', async () => ({ object: 'list', data: [{ id: model, object: 'model', created, owned_by: 'bitnet-ts' }] }));
 
-  /** Runs one generation under the gate; the client's disconnect aborts it (or its wait). */
+  // Fired when the server closes: every generation and every wait in the gate listens to it.
+  const closing = new AbortController();
+  app.addHook('preClose', (done) => {
+    closing.abort();
+    done();
+  });
+  const shuttingDown = (): RequestError => new RequestError(null, 'the server is shutting down', 503, 'server_error');
+
+  /** Runs one generation under the gate; the client's disconnect, or the server closing, aborts it (or its wait). */
   async function generate(req: FastifyRequest, reply: FastifyReply, kind: 'chat' | 'text'): Promise<unknown> {
     const body = asBody(req.body);
     const { options: gen, stream } = generationOptions(body, limits);
     const messages = kind === 'chat' ? chatMessages(body) : null;
     const prompt = kind === 'text' ? completionPrompt(body) : null;
+    if (closing.signal.aborted) throw shuttingDown();
     const abort = new AbortController();
     reply.raw.on('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    const release = await gate.enter(abort.signal);
+    const onClosing = () => abort.abort();
+    closing.signal.addEventListener('abort', onClosing, { once: true });
+    let release: () => void;
+    try {
+      release = await gate.enter(abort.signal);
+    } catch (err) {
+      closing.signal.removeEventListener('abort', onClosing);
+      throw closing.signal.aborted ? shuttingDown() : err;
+    }
     try {
       const options = { ...gen, signal: abort.signal };
       const s: GenerationStream = messages !== null ? engine.streamChat(messages, options) : engine.stream(prompt as string, options);
@@ -71,6 +91,7 @@ export function createServer(engine: InferenceEngineBase, options: ServeOptions)
       await streamEvents(reply, s, id, kind);
       return reply;
     } finally {
+      closing.signal.removeEventListener('abort', onClosing);
       release();
     }
   }
@@ -102,7 +123,8 @@ export function createServer(engine: InferenceEngineBase, options: ServeOptions)
         raw.write('data: [DONE]\n\n');
       }
     } catch (err) {
-      if (!raw.destroyed) send(errorBody(err instanceof BitnetError ? err.message : 'internal error', 'server_error', null));
+      const message = closing.signal.aborted ? 'the server is shutting down' : err instanceof BitnetError ? err.message : 'internal error';
+      if (!raw.destroyed) send(errorBody(message, 'server_error', null));
     } finally {
       raw.end();
     }
