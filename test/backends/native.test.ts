@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backends/backend.js';
@@ -139,6 +140,20 @@ describe.skipIf(unavailable !== null)(title('native kernels against the referenc
     }
     expect(logits[1]).toEqual(logits[0]);
     expect(logits[2]).toEqual(logits[0]);
+  });
+
+  it('with llama.cpp numerics (Q8_K products on TQ2_0, unquantised ones on F16) logits are bitwise the same on 1, 2 and 3 threads', async () => {
+    for (const type of ['tq2_0', 'f16']) {
+      const file = fileURLToPath(new URL(`../../golden/llamacpp/bitnet-d256-L2-s1-${type}.gguf`, import.meta.url));
+      const logits: Float32Array[] = [];
+      for (const threads of [1, 2, 3]) {
+        const engine = await InferenceEngine.load(file, { backend: 'native', threads, numerics: 'llamacpp' });
+        logits.push((await engine.logits({ tokenIds: Array.from({ length: 12 }, (_, i) => (i * 37 + 1) % 200) })).data as Float32Array);
+        engine.close();
+      }
+      expect(logits[1], type).toEqual(logits[0]);
+      expect(logits[2], type).toEqual(logits[0]);
+    }
   });
 
   it('dispose joins the native threads; the backend refuses work afterwards', async () => {

@@ -4,6 +4,8 @@
  * integer part equals an independent dot product.
  */
 import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { InferenceEngine } from '../../src/engine/engine.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WasmHeap } from '../../src/backends/wasm/heap.js';
 import { WasmBackend } from '../../src/backends/wasm/index.js';
@@ -90,6 +92,17 @@ describe('wasm backend threads', () => {
         }
       }
     }
+  });
+
+  it('with llama.cpp numerics (Q8_K products on TQ2_0) logits are bitwise the same on 1 and 2 threads', async () => {
+    const file = fileURLToPath(new URL('../../golden/llamacpp/bitnet-d256-L2-s1-tq2_0.gguf', import.meta.url));
+    const logits: Float32Array[] = [];
+    for (const threads of [1, 2]) {
+      const engine = await InferenceEngine.load(file, { backend: 'wasm', threads, numerics: 'llamacpp' });
+      logits.push((await engine.logits({ tokenIds: Array.from({ length: 12 }, (_, i) => (i * 37 + 1) % 200) })).data as Float32Array);
+      engine.close();
+    }
+    expect(logits[1]).toEqual(logits[0]);
   });
 
   it('splits a large lm_head across threads with bit-identical float32 results', async () => {
