@@ -83,35 +83,42 @@ export function tq2_0ToTernaryRows(bytes: Uint8Array, rows: number, cols: number
     throw new RangeError(`tq2_0ToTernaryRows: ${rows}×${cols} needs ${nBlocks * TQ2_0_BLOCK_BYTES} bytes, got ${bytes.length}`);
   }
   const packed = new Uint8Array(nBlocks * 64);
+  const out32 = new Uint32Array(packed.buffer); // on little-endian hosts byte k of a word is packed byte 4·word + k
+  const outView = new DataView(packed.buffer);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const blockScales = new Float32Array(nBlocks);
   const blockNonzero = new Uint8Array(nBlocks);
   const halves = halfTable();
   let badCode = -1;
   for (let b = 0; b < nBlocks; b++) {
     const src = b * TQ2_0_BLOCK_BYTES;
-    const dst = b * 64;
     let nonzero = 0;
     let bad = 0;
     for (let half = 0; half < 2; half++) {
-      for (let k = 0; k < 8; k++) {
-        const i = src + 32 * half + 4 * k;
-        const w = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
-        nonzero |= w ^ 0x55555555;
-        bad |= w & (w >>> 1) & 0x55555555;
-        const at = dst + 32 * half + k;
-        packed[at] = gather2BitFields(w);
-        packed[at + 8] = gather2BitFields(w >>> 2);
-        packed[at + 16] = gather2BitFields(w >>> 4);
-        packed[at + 24] = gather2BitFields(w >>> 6);
+      // Words k = 0..7 of this half: source bytes 4k .. 4k+3; packed byte 32·half + 8·l + k takes field l of word k.
+      for (let k0 = 0; k0 < 8; k0 += 4) {
+        const at = src + 32 * half + 4 * k0;
+        const w0 = view.getUint32(at, true);
+        const w1 = view.getUint32(at + 4, true);
+        const w2 = view.getUint32(at + 8, true);
+        const w3 = view.getUint32(at + 12, true);
+        nonzero |= (w0 ^ 0x55555555) | (w1 ^ 0x55555555) | (w2 ^ 0x55555555) | (w3 ^ 0x55555555);
+        bad |= (w0 & (w0 >>> 1)) | (w1 & (w1 >>> 1)) | (w2 & (w2 >>> 1)) | (w3 & (w3 >>> 1));
+        const word = (b * 64 + 32 * half + k0) >> 2;
+        for (let l = 0; l < 4; l++) {
+          const s2 = 2 * l;
+          const v = gather2BitFields(w0 >>> s2) | (gather2BitFields(w1 >>> s2) << 8) | (gather2BitFields(w2 >>> s2) << 16) | (gather2BitFields(w3 >>> s2) << 24);
+          if (LITTLE_ENDIAN) out32[word + 2 * l] = v;
+          else outView.setUint32(4 * (word + 2 * l), v, true);
+        }
       }
     }
-    if (bad !== 0 && badCode < 0) badCode = firstCode3(bytes, b);
+    if ((bad & 0x55555555) !== 0 && badCode < 0) badCode = firstCode3(bytes, b);
     blockNonzero[b] = nonzero === 0 ? 0 : 1;
     blockScales[b] = halves[bytes[src + 64] | (bytes[src + 65] << 8)];
   }
   return { packed, blockScales, blockNonzero, badCode };
 }
-
 
 /** The smallest flat index in block b whose code is 3 (bytes are not stored in element order). */
 function firstCode3(bytes: Uint8Array, b: number): number {
@@ -121,6 +128,8 @@ function firstCode3(bytes: Uint8Array, b: number): number {
   }
   return -1;
 }
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 let halfValues: Float32Array | null = null;
 /** Every half's value, built on first use (256 KiB): a block scale is one lookup instead of a decode. */
