@@ -9,7 +9,8 @@
  *  4. `bitnet synth` 2B-4T TQ2_0, then prefill (128 tokens) / decode (64) tokens/s for the backend and wasm through
  *     bench/engine-bitnet.mjs, greedy ids compared;
  *  5. with --hf: HF transformers' BitNetForCausalLM (bf16, random weights of the same shape) as the baseline
- *     (bench/device/hf-baseline.py), in the same run.
+ *     (bench/device/hf-baseline.py), in the same run;
+ *  and for cuda, before 4: the NVRTC disk cache across two processes (compiled, then a hit).
  * Usage: node bench/device/gpu-check.mjs --backend webgpu|cuda [--shape 2b4t] [--prompt 128] [--hf] [--no-wasm] [--out DIR]. Prints a table
  * last; writes DIR/gpu-check-BACKEND.json.
  */
@@ -151,6 +152,24 @@ await phase('dispatch', async () => {
   return { hostUsPerDispatch: host * 1000, usPerDispatchWithGpu: withGpu * 1000, decodeGemv6912x2560Us: gemvUs, packedWeightGBps: (N * K) / 4 / gemvUs / 1e3 };
 });
 
+// CUDA: the NVRTC disk cache across processes (src/backends/cuda/kernel-cache.ts) — a fresh cache directory, two
+// processes: the first compiles and stores, the second loads the stored cubin; each says so in its features.
+if (BACKEND === 'cuda') {
+  await phase('kernel-cache', async () => {
+    const dir = `${OUT}/bitnet-kernel-cache-${process.pid}`;
+    const script = `const t = performance.now(); const { createBackend } = await import(${JSON.stringify(`${ROOT}dist/index.js`)});
+      const b = await createBackend('cuda'); const f = b.info().features.find((x) => x.startsWith('kernels: '));
+      console.log(JSON.stringify({ kernels: f, seconds: (performance.now() - t) / 1000 })); b.dispose();`;
+    const runs = [0, 1].map(() => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, BITNET_CACHE_DIR: dir }, timeout: 120_000 });
+      if (r.status !== 0) throw new Error(`kernel-cache child exited ${r.status}: ${r.stderr.slice(-400)}`);
+      return JSON.parse(r.stdout.trim().split('\n').pop());
+    });
+    if (runs[0].kernels !== 'kernels: compiled' || runs[1].kernels !== 'kernels: hit') throw new Error(`expected compiled then hit, got ${JSON.stringify(runs)}`);
+    return { first: runs[0], second: runs[1] };
+  });
+}
+
 const model = `/tmp/synth-${SHAPE}-tq2_0-s1.gguf`;
 await phase('synth', async () => {
   if (!existsSync(model)) {
@@ -190,6 +209,7 @@ const line = (k, v) => console.log(`${k.padEnd(34)} ${v}`);
 console.log(`\n${BACKEND} check (auto picks ${P.selection?.autoPicks}: ${(P.selection?.info?.features ?? []).join(', ')})`);
 for (const [name, p] of Object.entries(P)) line(name, p.ok ? 'ok' : `FAILED ${p.error.split('\n')[0]}`);
 if (P.golden?.ok) line('tiny model perplexity', `${P.golden.perplexity.toFixed(6)} (oracle ${P.golden.oracle.toFixed(6)}, rel ${P.golden.relative.toExponential(2)}); decode ${P.golden.tinyModel.decodeTokensPerSecond.toFixed(1)} tok/s`);
+if (P['kernel-cache']?.ok) line('NVRTC disk cache', `first process ${P['kernel-cache'].first.seconds.toFixed(2)} s (compiled), second ${P['kernel-cache'].second.seconds.toFixed(2)} s (hit)`);
 if (P.dispatch?.ok) line('dispatch host cost', `${P.dispatch.hostUsPerDispatch.toFixed(1)} us; 6912x2560 GEMV ${P.dispatch.decodeGemv6912x2560Us.toFixed(1)} us (${P.dispatch.packedWeightGBps.toFixed(0)} GB/s packed)`);
 for (const b of [BACKEND, 'wasm']) {
   const p = P[`bench-${b}`];

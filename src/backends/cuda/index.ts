@@ -13,7 +13,7 @@ import { withShapeChecks } from '../checks.js';
 import { ropeCosSinRows } from '../rope-cos-sin.js';
 import type { ActivationBuffer, ActivationScheme, BackendOps, KvCacheBuffer, MatrixHandle, QuantizedBuffer, TernaryHandle, VectorHandle } from '../ops.js';
 import { openCudaDriver, type CudaDriver, type DevicePtr, type KernelArg } from './driver.js';
-import { compileCached } from './kernel-cache.js';
+import { compileCached, type KernelCacheResult } from './kernel-cache.js';
 
 export const KERNELS = ['quantize_per_token', 'quantize_q8k', 'ternary_int8', 'ternary_float', 'rmsnorm', 'rope', 'attention', 'elementwise', 'lm_head', 'embed'] as const;
 type KernelName = (typeof KERNELS)[number];
@@ -41,15 +41,17 @@ const ptr = (value: DevicePtr): KernelArg => ({ type: 'ptr', value });
 const i32 = (value: number): KernelArg => ({ type: 'i32', value });
 const f32 = (value: number): KernelArg => ({ type: 'f32', value });
 
-let opened: Promise<{ driver: CudaDriver; kernels: Map<string, unknown> }> | null = null;
+type Opened = { driver: CudaDriver; kernels: Map<string, unknown>; kernelSource: KernelCacheResult['source'] };
+let opened: Promise<Opened> | null = null;
 /** One driver, context and compiled module per process. */
-function cuda(): Promise<{ driver: CudaDriver; kernels: Map<string, unknown> }> {
+function cuda(): Promise<Opened> {
   opened ??= (async () => {
     if (typeof process === 'undefined' || process.versions?.node === undefined) throw new Error('CUDA needs Node (the driver API is reached through koffi)');
     const driver = await openCudaDriver();
     const { readFile } = await import('node:fs/promises'); // dynamic: the browser bundle has this module too
     const source = await readFile(new URL('../../kernels/cuda/bitnet.cu', import.meta.url), 'utf8');
-    return { driver, kernels: (await compileCached(driver, source, 'bitnet.cu', KERNELS)).kernels };
+    const compiled = await compileCached(driver, source, 'bitnet.cu', KERNELS);
+    return { driver, kernels: compiled.kernels, kernelSource: compiled.source };
   })();
   return opened;
 }
@@ -61,7 +63,12 @@ export class CudaBackend implements Backend {
   private readonly ropeTables = new Map<string, { positions: number; ptr: DevicePtr }>();
   private ids: { ptr: DevicePtr; capacity: number } | null = null;
 
-  private constructor(private readonly driver: CudaDriver, private readonly kernels: Map<string, unknown>) {
+  private constructor(
+    private readonly driver: CudaDriver,
+    private readonly kernels: Map<string, unknown>,
+    /** Where this process's kernels came from: the disk cache ('hit'), NVRTC ('compiled', 'uncached'), or a test. */
+    private readonly kernelSource: KernelCacheResult['source'] | 'given' = 'given',
+  ) {
     this.ops = withShapeChecks(this.createOps());
   }
 
@@ -72,12 +79,12 @@ export class CudaBackend implements Backend {
 
   static async create(options: BackendOptions = {}): Promise<CudaBackend> {
     if ((options.lmHead ?? 'exact') !== 'exact') throw new InvalidOptionError('lmHead', `the cuda backend keeps the table exact; got '${String(options.lmHead)}'`);
-    const { driver, kernels } = await cuda();
-    return new CudaBackend(driver, kernels);
+    const { driver, kernels, kernelSource } = await cuda();
+    return new CudaBackend(driver, kernels, kernelSource);
   }
 
   info(): BackendInfo {
-    return { name: this.name, precision: 'float32', threads: 1, features: [`device: ${this.driver.deviceName}`, `sm_${this.driver.computeCapability}`, 'dp4a', 'nvrtc'] };
+    return { name: this.name, precision: 'float32', threads: 1, features: [`device: ${this.driver.deviceName}`, `sm_${this.driver.computeCapability}`, 'dp4a', 'nvrtc', `kernels: ${this.kernelSource}`] };
   }
 
   private alloc(bytes: number): DevicePtr {
