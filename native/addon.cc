@@ -5,6 +5,9 @@
 #include <napi.h>
 
 #include <cstdlib>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include <cstring>
 #include <stdexcept>
 #include <unordered_map>
@@ -38,8 +41,57 @@ static Napi::Value SetForceScalar(const Napi::CallbackInfo& info) {
 struct Block {
   void* data;
   bool freed;
+  size_t mapped;  // > 0: a mapping of this many bytes of our own (allocateBlock), else from aligned_alloc
 };
+
+static void releaseBlock(void* data, size_t mapped) {
+#if defined(__linux__)
+  if (mapped > 0) {
+    munmap(data, mapped);
+    return;
+  }
+#endif
+  std::free(data);
+}
 static std::unordered_map<void*, Block*> liveBlocks;
+
+// Large blocks (weights, the lm_head table, KV caches) are mappings of their own, on a 2 MiB boundary, and ask Linux
+// for transparent huge pages over their whole 2 MiB pages (the tail stays in 4 KiB pages, so a block never holds
+// more than it uses): streaming a 656 MB F16 table with two threads went from 12.5–14 to 15.5–17.7 GB/s (fewer TLB
+// misses) on the development machine, whose THP mode is "madvise". Their own mappings, not aligned_alloc: 2 MiB
+// alignment inside malloc's heap stranded freed load-time buffers between weight blocks (+69 MB resident at 2B-4T).
+// Fresh mappings read as zero. BITNET_HUGE_PAGES=off keeps 4 KiB pages (for measurements).
+constexpr size_t kHugePage = size_t{2} << 20;
+
+static bool hugePagesWanted() {
+  static const bool wanted = [] {
+    const char* v = std::getenv("BITNET_HUGE_PAGES");
+    return v == nullptr || std::strcmp(v, "off") != 0;
+  }();
+  return wanted;
+}
+
+// A zero-filled block of `rounded` bytes; `mapped` says how to give it back (releaseBlock).
+static void* allocateBlock(size_t rounded, size_t& mapped) {
+  mapped = 0;
+#if defined(__linux__)
+  if (rounded >= kHugePage && hugePagesWanted()) {
+    const size_t size = (rounded + kHugePage - 1) / kHugePage * kHugePage;
+    void* raw = mmap(nullptr, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) return nullptr;
+    const uintptr_t start = (reinterpret_cast<uintptr_t>(raw) + kHugePage - 1) & ~(kHugePage - 1);
+    const size_t head = start - reinterpret_cast<uintptr_t>(raw);
+    if (head > 0) munmap(raw, head);
+    if (kHugePage - head > 0) munmap(reinterpret_cast<void*>(start + size), kHugePage - head);
+    madvise(reinterpret_cast<void*>(start), rounded / kHugePage * kHugePage, MADV_HUGEPAGE);  // advice: failure is harmless
+    mapped = size;
+    return reinterpret_cast<void*>(start);
+  }
+#endif
+  void* p = std::aligned_alloc(64, rounded);
+  if (p != nullptr) std::memset(p, 0, rounded);
+  return p;
+}
 
 static Napi::Value Alloc(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -48,16 +100,16 @@ static Napi::Value Alloc(const Napi::CallbackInfo& info) {
   const size_t bytes = static_cast<size_t>(want);
   const size_t rounded = (bytes + 63) / 64 * 64;
   if (rounded == 0) return Napi::ArrayBuffer::New(env, 0);
-  void* p = std::aligned_alloc(64, rounded);
+  size_t mapped = 0;
+  void* p = allocateBlock(rounded, mapped);
   if (p == nullptr) throw Napi::Error::New(env, "alloc: out of memory (" + std::to_string(bytes) + " bytes)");
-  std::memset(p, 0, rounded);
-  Block* block = new Block{p, false};
+  Block* block = new Block{p, false, mapped};
   liveBlocks[p] = block;
   return Napi::ArrayBuffer::New(
       env, p, bytes,
       [](Napi::Env, void* data, Block* b) {
         if (!b->freed) {
-          std::free(data);
+          releaseBlock(data, b->mapped);
           liveBlocks.erase(data);
         }
         delete b;
@@ -75,8 +127,8 @@ static Napi::Value Free(const Napi::CallbackInfo& info) {
   auto it = liveBlocks.find(data);
   if (it != liveBlocks.end()) {
     it->second->freed = true;
+    releaseBlock(data, it->second->mapped);
     liveBlocks.erase(it);
-    std::free(data);
   }
   return info.Env().Undefined();
 }

@@ -131,6 +131,20 @@ describe.skipIf(unavailable !== null)(title('native kernels against the referenc
     }
   });
 
+  it('large blocks (own huge-page mappings on Linux) and small ones come back zeroed, hold what is written, and free', () => {
+    for (const bytes of [1000, 5 * 2 ** 20 + 3, 2 ** 21]) {
+      const buffer = addon.alloc(bytes);
+      const view = new Uint8Array(buffer);
+      expect(view.length).toBe(bytes);
+      for (const i of [0, 1, bytes >> 1, bytes - 1]) expect(view[i]).toBe(0);
+      view.fill(0xa5);
+      expect(view[bytes - 1]).toBe(0xa5);
+      if (process.platform === 'linux' && bytes >= 2 ** 21 && process.env.BITNET_HUGE_PAGES !== 'off') expect(addon.address(buffer) % 2 ** 21).toBe(0);
+      addon.free(buffer);
+      expect(buffer.byteLength).toBe(0); // detached: nothing in JavaScript reaches the freed memory
+    }
+  });
+
   it('a forward pass gives bitwise the same logits on 1, 2 and 3 threads (each output is computed by one thread)', async () => {
     const logits: Float32Array[] = [];
     for (const threads of [1, 2, 3]) {
