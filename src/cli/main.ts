@@ -137,4 +137,11 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A reader that goes away (`bitnet run … | head`) ends the command quietly, as Unix tools do, instead of an
+// unhandled EPIPE with a stack trace; 141 is the shell's code for a process ended by SIGPIPE.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(141);
+  throw err;
+});
+
 await main(process.argv);

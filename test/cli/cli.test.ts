@@ -2,7 +2,7 @@
  * The `bitnet` command as a user runs it: stdout for results, stderr for progress, exit codes for failures.
  * Expected ids and logits come from the float64 oracle in golden/tiny-bitnet.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,5 +127,19 @@ describe('bitnet perplexity', () => {
     const r = await runCli(['perplexity']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--file\/--tokens/);
+  });
+});
+
+describe('bitnet run into a pipe that closes', () => {
+  it('a reader that goes away (| head) ends it quietly with 141, as SIGPIPE does to Unix tools, without a stack trace', async () => {
+    const child = spawn(process.execPath, [CLI, 'run', '--backend', 'wasm', '--threads', '1', '-n', '400', 'Call me Ishmael.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stdout.once('data', () => child.stdout.destroy()); // the reader leaves after the first text
+      child.on('close', resolve);
+    });
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at /);
+    expect(code).toBe(141);
   });
 });
