@@ -210,7 +210,8 @@ export interface TieCase {
 /**
  * Rows where x · s lands exactly on k + ½ (formats §3.1: round half to even). Each row has one anchor
  * ±127 · 2^e (so a = 127 · 2^e and s = 127 / a = 2^-e exactly, in any precision); the other elements are
- * (k + ½) · 2^e or k · 2^e with k ∈ [−127, 126], so x · s is computed exactly and half the values are ties.
+ * (k + ½) · 2^e or k · 2^e with k ∈ [−127, 126], so x · s is computed exactly and half the values are ties — at
+ * least one per row of two or more (the element after the anchor).
  */
 export const tieCase: fc.Arbitrary<TieCase> = fc
   .record({ T: rowCount, K: fc.oneof(fc.constantFrom(1, 2, 3, 17, 256), fc.integer({ min: 1, max: 300 })), seed: fc.integer() })
@@ -222,9 +223,10 @@ export const tieCase: fc.Arbitrary<TieCase> = fc
       const e = Math.floor(r() * 17) - 8;
       exponents[t] = e;
       const anchor = Math.floor(r() * K);
+      const tie = (anchor + 1) % K; // always a tie (when K > 1), so no row of a case is tie-free by chance
       for (let i = 0; i < K; i++) {
         const k = Math.floor(r() * 254) - 127;
-        data[t * K + i] = i === anchor ? (r() < 0.5 ? -127 : 127) * 2 ** e : (k + (r() < 0.5 ? 0.5 : 0)) * 2 ** e;
+        data[t * K + i] = i === anchor ? (r() < 0.5 ? -127 : 127) * 2 ** e : (k + (i === tie || r() < 0.5 ? 0.5 : 0)) * 2 ** e;
       }
     }
     const x: Mat = { rows: T, cols: K, data, kinds: Array<RowKind>(T).fill('mixed') };
