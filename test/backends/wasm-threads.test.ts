@@ -144,7 +144,10 @@ describe('wasm backend worker failures', () => {
     }
   });
 
-  it('starts its workers under node --input-type=module (which must not reach the CommonJS worker source)', () => {
+  it.each([
+    ['--input-type=module'], // must not reach the CommonJS worker source
+    ['--input-type=module', '--expose-gc'], // a per-process flag Node refuses in a worker's execArgv
+  ].map((flags) => [flags.join(' '), flags] as const))('starts its workers under node %s', (_name, flags) => {
     const dist = new URL('../../dist/index.js', import.meta.url).href;
     const script = `
       const { createBackend } = await import(${JSON.stringify(dist)});
@@ -159,7 +162,7 @@ describe('wasm backend worker failures', () => {
       const logits = await b.read(out);
       console.log(JSON.stringify({ ...b.info(), first: logits[0], last: logits[V - 1] }));
       b.dispose();`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8', timeout: 60_000 });
     expect(r.stderr).not.toMatch(/Error/);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ threads: 2, first: 256, last: 256 });

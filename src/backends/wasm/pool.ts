@@ -89,13 +89,13 @@ function threadCanBlock(): boolean {
 
 /**
  * Node's workers, each awaited until it has its instance (a worker that cannot start rejects here, instead of
- * leaving the calling thread waiting on it forever). The source is CommonJS text: a parent started with
- * --input-type=module would hand that flag down and break it, so it is left out of the workers' execArgv.
+ * leaving the calling thread waiting on it forever). They get no execArgv: inherited, --input-type=module breaks
+ * the CommonJS worker source, and handed down explicitly, a per-process flag such as --expose-gc makes Node refuse
+ * the worker. V8 flags (--experimental-wasm-relaxed-simd among them) are process-wide and reach the workers anyway.
  */
 async function startNodeWorkers(count: number, data: (index: number) => object): Promise<PoolWorker[]> {
   const { Worker } = await import('node:worker_threads');
-  const execArgv = process.execArgv.filter((a, i, all) => !a.startsWith('--input-type') && all[i - 1] !== '--input-type');
-  const workers = Array.from({ length: count }, (_, i) => new Worker(NODE_WORKER, { eval: true, workerData: data(i), execArgv }));
+  const workers = Array.from({ length: count }, (_, i) => new Worker(NODE_WORKER, { eval: true, workerData: data(i), execArgv: [] }));
   try {
     await Promise.all(
       workers.map(
