@@ -21,6 +21,20 @@ describe('documents outside the native shapes', () => {
     expect(await native.encode(text)).toEqual(await jsTokenizerFromJson(shipped as TokenizerJson, 'shipped').encode(text));
   });
 
+  it('merges given as [left, right] pairs load natively with the same result, also when a part holds a space', async () => {
+    const model = shipped.model as { merges: (string | [string, string])[]; vocab: Record<string, number> };
+    const pairs = model.merges.map((m) => (typeof m === 'string' ? (m.split(' ') as [string, string]) : m));
+    const n = Math.max(...Object.values(model.vocab)) + 1;
+    const vocab = { ...model.vocab, 'x y': n, z: n + 1, 'x yz': n + 2 };
+    // A "left right" string cannot say where a part with a space ends: such a table must reach the addon as pairs.
+    for (const merges of [pairs, [...pairs, ['x y', 'z'] as [string, string]]]) {
+      const doc = { ...shipped, model: { ...model, vocab, merges } } as TokenizerJson;
+      const native = await tokenizerFromJson(doc, 'pairs.json');
+      expect(native.constructor.name).toBe('HfTokenizer');
+      expect(await native.encode(text)).toEqual(await jsTokenizerFromJson(shipped as TokenizerJson, 'shipped').encode(text));
+    }
+  });
+
   const risky: [string, Record<string, unknown>][] = [
     ['a Prepend normalizer with an empty string (the addon panics on it)', { ...shipped, normalizer: { type: 'Prepend', prepend: '' } }],
     ['a Precompiled normalizer with a malformed charsmap', { ...shipped, normalizer: { type: 'Precompiled', precompiled_charsmap: 'AAAA' } }],
