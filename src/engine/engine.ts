@@ -10,6 +10,7 @@ import { chatTemplateFromGguf } from '../tokenizer/chat-template.js';
 import { specialTokens } from '../tokenizer/gguf-tokenizer.js';
 import { loadGgufTokenizer, loadHfTokenizer } from '../tokenizer/hf-tokenizer.js';
 import { InferenceEngineBase, type LoadOptions } from './base-engine.js';
+import { collectGarbage } from './collect-garbage.js';
 import { DEFAULT_MODEL_PATH } from './default-model.js';
 import { hfModel, type OpenedModel } from './open-model.js';
 
@@ -18,7 +19,10 @@ export { InferenceEngineBase, type EngineParts, type LoadOptions, type Prompt } 
 export class InferenceEngine extends InferenceEngineBase {
   /** Loads a Hugging Face BitNet folder or a GGUF file, or the shipped default model when `source` is omitted. */
   static async load(source: string = DEFAULT_MODEL_PATH, options: LoadOptions = {}): Promise<InferenceEngine> {
-    return new InferenceEngine(await InferenceEngineBase.assemble(options, () => openModel(source)));
+    const engine = new InferenceEngine(await InferenceEngineBase.assemble(options, () => openModel(source)));
+    // The reading's garbage (the file's metadata and read buffers) would otherwise sit beside the weights.
+    collectGarbage();
+    return engine;
   }
 }
 
@@ -28,11 +32,14 @@ async function openModel(source: string): Promise<OpenedModel> {
   if (checkpoint.format === 'hf') return hfModel(diskFolder(source), checkpoint, () => loadHfTokenizer(join(source, 'tokenizer.json')));
   try {
     const meta = checkpoint.metadata;
+    const tokenizer = await loadGgufTokenizer(meta);
+    // Building it from a large vocabulary leaves tens of MB of strings: collected before the weights are read.
+    collectGarbage();
     return {
       source,
       config: checkpoint.config,
       weights: checkpoint.weights,
-      tokenizer: await loadGgufTokenizer(meta),
+      tokenizer,
       eosTokenIds: [...checkpoint.config.eosTokenIds, ...specialTokens(meta).endOfGeneration],
       defaults: {},
       chatTemplate: chatTemplateFromGguf(meta),
