@@ -73,8 +73,12 @@ export interface Backend {
   release?(buffer: ActivationBuffer | QuantizedBuffer): void;
   /** Fills a buffer from the host (row-major, rows × cols values). */
   write(x: ActivationBuffer, data: ArrayLike<number>): void;
-  /** A host copy of a buffer, row-major. */
-  read(x: ActivationBuffer): Promise<Float64Array | Float32Array>;
+  /**
+   * A host copy of a buffer, row-major: written into `into` and returned when given (rows × cols values, a
+   * Float64Array on a float64 backend, else a Float32Array; ShapeError otherwise), so that a loop reading logits
+   * every token need not leave an array behind each time; else a new array.
+   */
+  read(x: ActivationBuffer, into?: Float64Array | Float32Array): Promise<Float64Array | Float32Array>;
   /** A host copy of quantized activations: int8 values [rows, cols] and the scales (per row s, or per block d). */
   readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array | Float32Array }>;
   dispose(): void;

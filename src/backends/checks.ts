@@ -78,3 +78,10 @@ export function withShapeChecks(ops: BackendOps): BackendOps {
   }
   return checked as unknown as BackendOps;
 }
+
+/** `into` for a read of `length` values as `kind` (ShapeError when it is not that), or a new array when absent. */
+export function readTarget<K extends Float32ArrayConstructor | Float64ArrayConstructor>(kind: K, length: number, into: Float64Array | Float32Array | undefined): InstanceType<K> {
+  if (into === undefined) return new kind(length) as InstanceType<K>;
+  if (!(into instanceof kind) || into.length !== length) throw new ShapeError('read', `into: a ${kind.name} of ${length} values`, `a ${into.constructor.name} of ${into.length}`);
+  return into as InstanceType<K>;
+}

@@ -34,6 +34,9 @@ export function argmax(values: ArrayLike<number>): number {
 }
 
 export function sampleToken(logits: ArrayLike<number>, history: readonly number[], p: SamplingParams, rng: Rng): number {
+  // Plain greedy reads the logits as they are: widening them to float64 first changes no comparison (every
+  // float32 is a float64), and a copy a token is a megabyte at a 128k vocabulary.
+  if (p.temperature === 0 && p.repetitionPenalty === 1) return argmax(logits);
   const work = Float64Array.from(logits);
   applyRepetitionPenalty(work, history, p.repetitionPenalty);
   if (p.temperature === 0) return argmax(work);

@@ -210,7 +210,10 @@ export class BitNetModel implements Model {
     await trace?.('logits', -1, logits);
 
     cache.length = pos + T;
-    return { rows: logits.rows, vocabSize: c.vocabSize, data: await this.backend.read(logits) };
+    const reuse = options.reuse;
+    const kind = this.backendInfo.precision === 'float64' ? Float64Array : Float32Array;
+    const into = reuse instanceof kind && reuse.length === logits.rows * c.vocabSize ? reuse : undefined;
+    return { rows: logits.rows, vocabSize: c.vocabSize, data: await this.backend.read(logits, into) };
   }
 
   /** Buffers for batch size T; kept for T = 1 (decode) and the most recent prefill size. */

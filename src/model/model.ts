@@ -53,6 +53,11 @@ export interface ForwardOptions {
   /** 'last' (default) computes logits for the last position only; 'all' for every position. */
   readonly logits?: 'last' | 'all';
   readonly observer?: ForwardObserver;
+  /**
+   * An earlier result's `data` that may be overwritten with this one's (a decode loop passes its last logits back):
+   * used when its type and length fit, else a new array is returned.
+   */
+  readonly reuse?: Float64Array | Float32Array;
 }
 
 export interface Model {

@@ -9,7 +9,7 @@ import { ternaryRowBytes } from '../../formats/ternary-rows.js';
 import type { FloatTable, TernaryMatrix } from '../../model/weights.js';
 import type { Tensor } from '../../tensor.js';
 import type { Backend, BackendDescriptor, BackendInfo, BackendOptions } from '../backend.js';
-import { withShapeChecks } from '../checks.js';
+import { readTarget, withShapeChecks } from '../checks.js';
 import { ropeCosSinRows } from '../rope-cos-sin.js';
 import type { ActivationBuffer, ActivationScheme, BackendOps, KvCacheBuffer, MatrixHandle, QuantizedBuffer, TernaryHandle, VectorHandle } from '../ops.js';
 import { openCudaDriver, type CudaDriver, type DevicePtr, type KernelArg } from './driver.js';
@@ -159,9 +159,9 @@ export class CudaBackend implements Backend {
     this.driver.upload(b.ptr, Float32Array.from(data));
   }
 
-  async read(x: ActivationBuffer): Promise<Float32Array> {
+  async read(x: ActivationBuffer, into?: Float64Array | Float32Array): Promise<Float32Array> {
     const b = own('read', x, CudaActivations, 'activation buffer');
-    const out = new Float32Array(b.rows * b.cols);
+    const out = readTarget(Float32Array, b.rows * b.cols, into);
     this.driver.download(out, b.ptr);
     return out;
   }

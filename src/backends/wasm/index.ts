@@ -13,7 +13,7 @@ import { WasmHeap } from './heap.js';
 import { interleavedShape, interleaveTernary } from './layout.js';
 import { allFiniteF16, chooseTableStorage, decodeTableRow, encodeTable, quantizeTableRows } from './matrix-storage.js';
 import { loadKernels, type KernelExports } from './module.js';
-import { withShapeChecks } from '../checks.js';
+import { readTarget, withShapeChecks } from '../checks.js';
 import { createWasmOps } from './ops.js';
 import { KernelPool } from './pool.js';
 
@@ -150,9 +150,12 @@ export class WasmBackend implements Backend {
     b.data.set(data);
   }
 
-  async read(x: ActivationBuffer): Promise<Float32Array> {
+  async read(x: ActivationBuffer, into?: Float64Array | Float32Array): Promise<Float32Array> {
     this.flush();
-    return act('read', x).data.slice();
+    const data = act('read', x).data;
+    const out = readTarget(Float32Array, data.length, into);
+    out.set(data);
+    return out;
   }
 
   async readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array }> {

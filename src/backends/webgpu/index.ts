@@ -12,7 +12,7 @@ import type { FloatTable, TernaryMatrix } from '../../model/weights.js';
 import { ternaryRowBytes } from '../../formats/ternary-rows.js';
 import type { Tensor as HostTensor } from '../../tensor.js';
 import type { Backend, BackendDescriptor, BackendInfo, BackendOptions } from '../backend.js';
-import { withShapeChecks } from '../checks.js';
+import { readTarget, withShapeChecks } from '../checks.js';
 import type { ActivationBuffer, ActivationScheme, KvCacheBuffer, QuantizedBuffer } from '../ops.js';
 import { act, GpuActivations, GpuKvCache, GpuQuantized, kvCache, quantized, type GpuMatrix, type GpuTernary, type GpuVector } from './buffers.js';
 import { gpuAccess, type GpuAccess } from './gpu.js';
@@ -174,10 +174,15 @@ export class WebGpuBackend implements Backend {
     b.replace(this.gpu.tf.tensor2d(Float32Array.from(data), [b.rows, b.cols], 'float32'));
   }
 
-  async read(x: ActivationBuffer): Promise<Float32Array> {
-    const data = (await act('read', x).tensor.data()) as Float32Array;
+  async read(x: ActivationBuffer, into?: Float64Array | Float32Array): Promise<Float32Array> {
+    const b = act('read', x);
+    // Checked before the download, which allocates anyway (tfjs hands out a new array).
+    const out = into === undefined ? undefined : readTarget(Float32Array, b.rows * b.cols, into);
+    const data = (await b.tensor.data()) as Float32Array;
     this.checkDevice();
-    return data;
+    if (out === undefined) return data;
+    out.set(data);
+    return out;
   }
 
   private checkDevice(): void {
