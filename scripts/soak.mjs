@@ -16,6 +16,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+const { Rng } = await import(new URL('../dist/random.js', import.meta.url).href);
 const CLI = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 const MiB = 1024 * 1024;
 
@@ -210,16 +211,10 @@ async function send(url, { path, body }, { stream, abortAfter, abortAtOnce }) {
   return { status: 200, text };
 }
 
-/** A small seeded generator for the clients' choices (mulberry32). */
+/** The clients' choices, seeded: the package's own generator (src/random.ts), as floats in [0, 1). */
 function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.nextFloat();
 }
 
 async function client(url, reqs, want, until, random, counts) {

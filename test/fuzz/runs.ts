@@ -63,31 +63,36 @@ function checkElapsed(start: number, what: string): void {
  * (TypeError, RangeError, a library's bare Error) is rethrown, failing the property; so is a case over the time
  * bound.
  */
-export function typedOutcome<T>(what: string, fn: () => T, extraTyped?: (err: unknown) => boolean): { ok: true; value: T } | { ok: false; error: Error } {
+export function typedOutcome<T>(what: string, fn: () => T, extraTyped?: (err: unknown) => boolean): Outcome<T> {
   const start = performance.now();
   try {
     const value = fn();
     checkElapsed(start, what);
     return { ok: true, value };
   } catch (err) {
-    checkElapsed(start, what);
-    if (err instanceof BitnetError || extraTyped?.(err) === true) return { ok: false, error: err as Error };
-    throw err;
+    return typedFailure(what, start, err, extraTyped);
   }
 }
 
 /** {@link typedOutcome} for async work. */
-export async function typedOutcomeAsync<T>(what: string, fn: () => Promise<T>, extraTyped?: (err: unknown) => boolean): Promise<{ ok: true; value: T } | { ok: false; error: Error }> {
+export async function typedOutcomeAsync<T>(what: string, fn: () => Promise<T>, extraTyped?: (err: unknown) => boolean): Promise<Outcome<T>> {
   const start = performance.now();
   try {
     const value = await fn();
     checkElapsed(start, what);
     return { ok: true, value };
   } catch (err) {
-    checkElapsed(start, what);
-    if (err instanceof BitnetError || extraTyped?.(err) === true) return { ok: false, error: err as Error };
-    throw err;
+    return typedFailure(what, start, err, extraTyped);
   }
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: Error };
+
+/** A typed error as a failed outcome (after the time check); anything else is rethrown as the bug it is. */
+function typedFailure(what: string, start: number, err: unknown, extraTyped?: (err: unknown) => boolean): { ok: false; error: Error } {
+  checkElapsed(start, what);
+  if (err instanceof BitnetError || extraTyped?.(err) === true) return { ok: false, error: err as Error };
+  throw err;
 }
 
 /** A fresh folder for the files cases are written to: in /dev/shm (memory) where there is one, else the OS temp. */
