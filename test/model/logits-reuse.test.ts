@@ -10,10 +10,19 @@ import { MODEL_DIR } from '../helpers/golden.js';
 
 const ids = [1, 450, 3681, 338];
 
+/** Runs `check` on a freshly loaded shipped model, closing it however the check ends. */
+async function withEngine(backend: string, check: (engine: InferenceEngine) => Promise<void>): Promise<void> {
+  const engine = await InferenceEngine.load(MODEL_DIR, { backend, threads: 1 });
+  try {
+    await check(engine);
+  } finally {
+    engine.close();
+  }
+}
+
 describe.each(['reference', 'wasm'])('forward with reuse [%s]', (backend) => {
-  it('fills and returns the given array, with the logits a fresh forward computes', async () => {
-    const engine = await InferenceEngine.load(MODEL_DIR, { backend, threads: 1 });
-    try {
+  it('fills and returns the given array, with the logits a fresh forward computes', () =>
+    withEngine(backend, async (engine) => {
       const model = engine.model;
       const fresh = model.createCache(8);
       await model.forward(Int32Array.from(ids.slice(0, 3)), fresh);
@@ -26,14 +35,10 @@ describe.each(['reference', 'wasm'])('forward with reuse [%s]', (backend) => {
       expect(second).toBe(first);
       expect(Array.from(second)).toEqual(Array.from(want));
       expect(Array.from(second)).not.toEqual(Array.from(kept));
-    } finally {
-      engine.close();
-    }
-  });
+    }));
 
-  it('returns a new array, leaving the given one alone, when it does not fit', async () => {
-    const engine = await InferenceEngine.load(MODEL_DIR, { backend, threads: 1 });
-    try {
+  it('returns a new array, leaving the given one alone, when it does not fit', () =>
+    withEngine(backend, async (engine) => {
       const model = engine.model;
       const V = model.config.vocabSize;
       const own = engine.backendInfo.precision === 'float64' ? Float64Array : Float32Array;
@@ -44,14 +49,10 @@ describe.each(['reference', 'wasm'])('forward with reuse [%s]', (backend) => {
         expect(out.length).toBe(V);
         expect(Array.from(misfit).every((v) => v === 3)).toBe(true);
       }
-    } finally {
-      engine.close();
-    }
-  });
+    }));
 
-  it('the decode loop hands each token its previous logits back', async () => {
-    const engine = await InferenceEngine.load(MODEL_DIR, { backend, threads: 1 });
-    try {
+  it('the decode loop hands each token its previous logits back', () =>
+    withEngine(backend, async (engine) => {
       const model = engine.model;
       const calls: { reuse: ForwardOptions['reuse']; data: Logits['data'] }[] = [];
       const forward = model.forward.bind(model);
@@ -65,8 +66,5 @@ describe.each(['reference', 'wasm'])('forward with reuse [%s]', (backend) => {
       expect(calls).toHaveLength(5); // the prompt, then 4 decode steps
       for (let i = 1; i < calls.length; i++) expect(calls[i].reuse).toBe(calls[i - 1].data);
       expect(calls.every((c) => c.data === calls[0].data)).toBe(true);
-    } finally {
-      engine.close();
-    }
-  });
+    }));
 });
