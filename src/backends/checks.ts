@@ -85,3 +85,10 @@ export function readTarget<K extends Float32ArrayConstructor | Float64ArrayConst
   if (!(into instanceof kind) || into.length !== length) throw new ShapeError('read', `into: a ${kind.name} of ${length} values`, `a ${into.constructor.name} of ${into.length}`);
   return into as InstanceType<K>;
 }
+
+/** A host buffer's values copied into `into` (checked as readTarget does) or into a new array. */
+export function readCopy<K extends Float32ArrayConstructor | Float64ArrayConstructor>(kind: K, data: ArrayLike<number>, into: Float64Array | Float32Array | undefined): InstanceType<K> {
+  const out = readTarget(kind, data.length, into);
+  out.set(data);
+  return out;
+}

@@ -8,7 +8,7 @@ import { InvalidOptionError, ShapeError } from '../../errors.js';
 import type { FloatTable, TernaryMatrix } from '../../model/weights.js';
 import type { Tensor } from '../../tensor.js';
 import type { Backend, BackendDescriptor, BackendInfo, BackendOptions } from '../backend.js';
-import { readTarget, withShapeChecks } from '../checks.js';
+import { readCopy, withShapeChecks } from '../checks.js';
 import type { ActivationBuffer, ActivationScheme, KvCacheBuffer, QuantizedBuffer } from '../ops.js';
 import { loadNativeAddon, type NativeAddon, type NativeProfile } from './addon.js';
 import { act, kvCache, NativeActivations, NativeBlock, NativeKvCache, NativeQuantized, quantized, TABLE_STORAGE, type NativeMatrix, type NativeTernary, type NativeVector } from './buffers.js';
@@ -127,9 +127,7 @@ export class NativeBackend implements Backend {
   async read(x: ActivationBuffer, into?: Float64Array | Float32Array): Promise<Float32Array> {
     const b = act('read', x);
     this.program.flush();
-    const out = readTarget(Float32Array, b.data.length, into);
-    out.set(b.data);
-    return out;
+    return readCopy(Float32Array, b.data, into);
   }
 
   async readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array }> {

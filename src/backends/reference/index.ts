@@ -8,7 +8,7 @@ import type { Tensor } from '../../tensor.js';
 import type { Backend, BackendDescriptor, BackendInfo } from '../backend.js';
 import type { ActivationBuffer, ActivationScheme, QuantizedBuffer } from '../ops.js';
 import { act, quantized, RefActivations, RefKvCache, RefQuantized, type RefMatrix, type RefTernary, type RefVector } from './buffers.js';
-import { readTarget, withShapeChecks } from '../checks.js';
+import { readCopy, withShapeChecks } from '../checks.js';
 import { createReferenceOps } from './ops.js';
 
 export class ReferenceBackend implements Backend {
@@ -55,10 +55,7 @@ export class ReferenceBackend implements Backend {
   }
 
   async read(x: ActivationBuffer, into?: Float64Array | Float32Array): Promise<Float64Array> {
-    const data = act('read', x).data;
-    const out = readTarget(Float64Array, data.length, into);
-    out.set(data);
-    return out;
+    return readCopy(Float64Array, act('read', x).data, into);
   }
 
   async readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array }> {

@@ -13,7 +13,7 @@ import { WasmHeap } from './heap.js';
 import { interleavedShape, interleaveTernary } from './layout.js';
 import { allFiniteF16, chooseTableStorage, decodeTableRow, encodeTable, quantizeTableRows } from './matrix-storage.js';
 import { loadKernels, type KernelExports } from './module.js';
-import { readTarget, withShapeChecks } from '../checks.js';
+import { readCopy, withShapeChecks } from '../checks.js';
 import { createWasmOps } from './ops.js';
 import { KernelPool } from './pool.js';
 
@@ -152,10 +152,7 @@ export class WasmBackend implements Backend {
 
   async read(x: ActivationBuffer, into?: Float64Array | Float32Array): Promise<Float32Array> {
     this.flush();
-    const data = act('read', x).data;
-    const out = readTarget(Float32Array, data.length, into);
-    out.set(data);
-    return out;
+    return readCopy(Float32Array, act('read', x).data, into);
   }
 
   async readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array }> {
