@@ -390,35 +390,60 @@ export interface AttentionCase {
 }
 
 /** GQA layouts: numHeads = numKvHeads · group with group ∈ {1, 2, 4} (2B-4T has group 4, formats §4.1). */
-export const attentionCase: fc.Arbitrary<AttentionCase> = fc
-  .record({
-    numKvHeads: fc.integer({ min: 1, max: 3 }),
-    group: fc.constantFrom(1, 2, 4),
-    headDim: fc.constantFrom(2, 4, 8, 16, 64, 100, 128),
-    T: fc.oneof(fc.constantFrom(1, LIMITS.maxRows), fc.integer({ min: 1, max: 8 })),
-    prefixFrac: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true })),
-    layer: fc.constantFrom(0, 1),
-    splitFrac: fc.double({ min: 0, max: 1, noNaN: true }),
-  })
-  .chain(({ numKvHeads, group, headDim: D, T, prefixFrac, layer, splitFrac }) => {
-    const prefix = Math.floor(prefixFrac * (LIMITS.maxCtx - T));
-    const n = prefix + T;
-    const H = numKvHeads * group;
-    const kvDim = numKvHeads * D;
-    return fc.record({
-      numHeads: fc.constant(H),
-      numKvHeads: fc.constant(numKvHeads),
-      headDim: fc.constant(D),
-      prefix: fc.constant(prefix),
-      T: fc.constant(T),
-      layer: fc.constant(layer),
-      split: fc.constant(T === 1 ? 0 : 1 + Math.min(T - 2, Math.floor(splitFrac * (T - 1)))),
-      q: matrix(n, H * D, moderateRowKind),
-      k: matrix(n, kvDim, moderateRowKind),
-      v: matrix(n, kvDim),
-      noise: matrix(n, kvDim),
+/** Attention cases over contexts of up to `maxCtx` positions, with at least `minPrefix` of them cached earlier. */
+function attentionCases(o: { maxCtx: number; minPrefix: number; maxKvHeads: number; groups: number[]; headDims: number[]; rows: fc.Arbitrary<number> }): fc.Arbitrary<AttentionCase> {
+  return fc
+    .record({
+      numKvHeads: fc.integer({ min: 1, max: o.maxKvHeads }),
+      group: fc.constantFrom(...o.groups),
+      headDim: fc.constantFrom(...o.headDims),
+      T: o.rows,
+      prefixFrac: fc.oneof(fc.constant(0), fc.double({ min: 0, max: 1, noNaN: true })),
+      layer: fc.constantFrom(0, 1),
+      splitFrac: fc.double({ min: 0, max: 1, noNaN: true }),
+    })
+    .chain(({ numKvHeads, group, headDim: D, T, prefixFrac, layer, splitFrac }) => {
+      const prefix = o.minPrefix + Math.floor(prefixFrac * (o.maxCtx - T - o.minPrefix));
+      const n = prefix + T;
+      const H = numKvHeads * group;
+      const kvDim = numKvHeads * D;
+      return fc.record({
+        numHeads: fc.constant(H),
+        numKvHeads: fc.constant(numKvHeads),
+        headDim: fc.constant(D),
+        prefix: fc.constant(prefix),
+        T: fc.constant(T),
+        layer: fc.constant(layer),
+        split: fc.constant(T === 1 ? 0 : 1 + Math.min(T - 2, Math.floor(splitFrac * (T - 1)))),
+        q: matrix(n, H * D, moderateRowKind),
+        k: matrix(n, kvDim, moderateRowKind),
+        v: matrix(n, kvDim),
+        noise: matrix(n, kvDim),
+      });
     });
-  });
+}
+
+export const attentionCase: fc.Arbitrary<AttentionCase> = attentionCases({
+  maxCtx: LIMITS.maxCtx,
+  minPrefix: 0,
+  maxKvHeads: 3,
+  groups: [1, 2, 4],
+  headDims: [2, 4, 8, 16, 64, 100, 128],
+  rows: fc.oneof(fc.constantFrom(1, LIMITS.maxRows), fc.integer({ min: 1, max: 8 })),
+});
+
+/**
+ * Contexts of 129 to 700 positions: more keys than a GPU block takes at once (the cuda kernel walks 128 at a time
+ * with an online softmax), so that a kernel's chunking and rescaling are exercised, not only its first chunk.
+ */
+export const longAttentionCase: fc.Arbitrary<AttentionCase> = attentionCases({
+  maxCtx: 700,
+  minPrefix: 129,
+  maxKvHeads: 2,
+  groups: [1, 2],
+  headDims: [2, 8, 64],
+  rows: fc.integer({ min: 1, max: 4 }),
+});
 
 export interface GatedCase {
   readonly gate: Mat; // [T, F]

@@ -5,11 +5,12 @@
  * the other layer of the cache holding unrelated tokens; with one cached position the output is v; every output
  * lies within the per-dimension min/max of the values it attends to; causality: T tokens in one call equal the same
  * tokens in two calls through the cache (startPos); GQA: H query heads over Hkv kv heads equal H heads over kv
- * heads replicated in the order h → floor(h / group).
+ * heads replicated in the order h → floor(h / group); and over contexts of hundreds of positions (more keys than
+ * one GPU block takes at once) as after a short prefix.
  */
 import type { Backend } from '../src/backends/backend.js';
 import type { KvCacheBuffer } from '../src/backends/ops.js';
-import { attentionCase, type AttentionCase, type Mat } from './arbitraries.js';
+import { attentionCase, longAttentionCase, type AttentionCase, type Mat } from './arbitraries.js';
 import { forEachBackend, load } from './backends.js';
 import { expectClose } from './expect-close.js';
 import { naiveAttention } from './math.js';
@@ -82,6 +83,19 @@ forEachBackend('attention', (b) => {
       expectClose(`attention call ${i} (startPos ${from}, ${to - from} tokens)`, outs[i], want.out, tol, { scale: want.scale, cols: c.q.cols });
     }
   }, { numRuns: 60 });
+
+  b.property('long contexts (129..700 positions, cached by an earlier call, keys growing along them) match the naive softmax attention', longAttentionCase, async (drawn) => {
+    // Keys grow along the context (×1 to ×4), so that the largest score keeps rising from one block of keys to the
+    // next: an online softmax that rescales its earlier sums wrongly is then far off, not within rounding.
+    const n = drawn.prefix + drawn.T;
+    const k = Float64Array.from(drawn.k.data, (x, i) => x * (1 + (3 * Math.floor(i / drawn.k.cols)) / n));
+    const c = { ...drawn, k: { ...drawn.k, data: k } };
+    const [, out] = await run(b.backend, c, [{ from: 0, to: c.prefix }, { from: c.prefix, to: n }]);
+    const want = naiveAttention(rowsOf(c.q, c.prefix, n).data, c.k.data, c.v.data, c.T, c.prefix, c.numHeads, c.numKvHeads, c.headDim);
+    // The tolerance's error bound grows with the context (spec/tolerances.ts: 2n + 2(D + 1) + 12 roundings for n ≤ 64);
+    // at n ≤ 700 it is at most 4 times the bound at 64.
+    expectClose(`attention after ${c.prefix} cached positions`, out, want.out, widened(b.tolerance('attention'), 4), { scale: want.scale, cols: c.q.cols });
+  }, { numRuns: 12 });
 
   b.property('one cached position returns v (per query head, its kv head’s v)', attentionCase, async (c) => {
     const [out] = await run(b.backend, c, [{ from: 0, to: 1 }]);

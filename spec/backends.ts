@@ -2,6 +2,8 @@
  * forEachBackend: runs an op's property suite once per registered backend, with the backend in the suite title,
  * e.g. "ternaryMatmul [reference]" (tfjs `describeWithFlags(…, ALL_ENVS)`). Backends are found through the
  * registry's public functions only, so a new backend is specified the moment it registers, with no spec change.
+ * One more runs beside them: `cuda-emulated`, the cuda backend's TypeScript and kernel source on a CPU stand-in for
+ * the GPU (test/helpers/cuda-emulator), so that the CUDA kernels meet every spec where no GPU exists.
  *
  * Nothing passes silently:
  * - no registered backend, or none available, throws at collection;
@@ -19,6 +21,7 @@ import { BackendUnavailableError, UnsupportedOpError } from '../src/errors.js';
 import { packTernaryRows } from '../src/formats/ternary-rows.js';
 import type { TernaryMatrix } from '../src/model/weights.js';
 import { fromArray } from '../src/tensor.js';
+import { createEmulatedCudaBackend, EMULATED_CUDA, emulatedCudaUnavailable } from '../test/helpers/cuda-emulator/backend.js';
 import type { Mat, Ternary } from './arbitraries.js';
 import { tolerance, type Precision, type Tolerance, type ToleranceKey } from './tolerances.js';
 
@@ -29,6 +32,7 @@ interface Discovered {
   readonly name: string;
   /** null when the backend can be created here. */
   readonly unavailable: string | null;
+  readonly create: () => Promise<Backend>;
 }
 
 /**
@@ -42,12 +46,15 @@ async function discover(): Promise<Discovered[]> {
     try {
       const backend = await createBackend(name);
       backend.dispose();
-      found.push({ name, unavailable: null });
+      found.push({ name, unavailable: null, create: () => createBackend(name) });
     } catch (e) {
       if (!(e instanceof BackendUnavailableError)) throw e;
-      found.push({ name, unavailable: e.reason });
+      found.push({ name, unavailable: e.reason, create: () => createBackend(name) });
     }
   }
+  // Not a registered backend: the cuda backend and its kernel source run on the CPU (test/helpers/cuda-emulator),
+  // so that the kernels meet every spec where no GPU exists.
+  found.push({ name: EMULATED_CUDA, unavailable: emulatedCudaUnavailable(), create: async () => createEmulatedCudaBackend().backend });
   return found;
 }
 
@@ -86,7 +93,7 @@ export function forEachBackend(op: OpName | 'read', suite: (b: BackendUnderTest)
     describe(`${op} [${d.name}]`, () => {
       let live: Backend | undefined;
       beforeAll(async () => {
-        live = await createBackend(d.name);
+        live = await d.create();
       });
       afterAll(() => live?.dispose());
       const backendOf = (): Backend => {

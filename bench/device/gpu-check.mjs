@@ -181,10 +181,17 @@ await phase('synth', async () => {
 
 const PROMPT = Number(arg('prompt', '128'));
 const promptIds = Array.from({ length: PROMPT }, (_, i) => 1 + ((i * 7919) % (SHAPE === 'tiny' ? 500 : 30000)));
-for (const backend of process.argv.includes('--no-wasm') ? [BACKEND] : [BACKEND, 'wasm']) {
-  await phase(`bench-${backend}`, async () => {
+// For cuda, the same engine again with fusion and the tensor-core GEMM off (one launch per op, prefill on the
+// warp-per-row product): what those two bought on this device, and the same greedy ids as they promise.
+const variants = [
+  { label: BACKEND, backend: BACKEND, env: {} },
+  ...(BACKEND === 'cuda' ? [{ label: 'cuda-plain', backend: 'cuda', env: { BITNET_CUDA_FUSION: 'off', BITNET_CUDA_TENSOR_CORES: 'off' } }] : []),
+  ...(process.argv.includes('--no-wasm') ? [] : [{ label: 'wasm', backend: 'wasm', env: {} }]),
+];
+for (const { label, backend, env } of variants) {
+  await phase(`bench-${label}`, async () => {
     const args = { model, backend, promptIds, decodeTokens: 64, runs: 3 };
-    const r = spawnSync(process.execPath, [`${ROOT}bench/engine-bitnet.mjs`, JSON.stringify(args)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000 });
+    const r = spawnSync(process.execPath, [`${ROOT}bench/engine-bitnet.mjs`, JSON.stringify(args)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: 240_000, env: { ...process.env, ...env } });
     if (r.status !== 0) throw new Error(`engine-bitnet exited ${r.status} ${r.signal ?? ''}`);
     const out = JSON.parse(r.stdout.trim().split('\n').pop());
     const counted = out.runs.slice(1);
@@ -192,8 +199,9 @@ for (const backend of process.argv.includes('--no-wasm') ? [BACKEND] : [BACKEND,
     return { backend: out.backend, loadSeconds: out.loadSeconds, prefill: median('prefillTokensPerSecond'), decode: median('decodeTokensPerSecond'), runs: out.runs, firstIds: out.runs[0].firstIds, peakRssBytes: out.peakRssBytes };
   });
 }
-const [g, c] = [results.phases[`bench-${BACKEND}`], results.phases['bench-wasm']];
+const [g, c, plain] = [results.phases[`bench-${BACKEND}`], results.phases['bench-wasm'], results.phases['bench-cuda-plain']];
 if (g?.ok && c?.ok) results.sameGreedyIds = JSON.stringify(g.firstIds) === JSON.stringify(c.firstIds);
+if (g?.ok && plain?.ok) results.sameGreedyIdsFusedVsPlain = JSON.stringify(g.firstIds) === JSON.stringify(plain.firstIds);
 save();
 
 if (process.argv.includes('--hf')) {
@@ -211,10 +219,15 @@ for (const [name, p] of Object.entries(P)) line(name, p.ok ? 'ok' : `FAILED ${p.
 if (P.golden?.ok) line('tiny model perplexity', `${P.golden.perplexity.toFixed(6)} (oracle ${P.golden.oracle.toFixed(6)}, rel ${P.golden.relative.toExponential(2)}); decode ${P.golden.tinyModel.decodeTokensPerSecond.toFixed(1)} tok/s`);
 if (P['kernel-cache']?.ok) line('NVRTC disk cache', `first process ${P['kernel-cache'].first.seconds.toFixed(2)} s (compiled), second ${P['kernel-cache'].second.seconds.toFixed(2)} s (hit)`);
 if (P.dispatch?.ok) line('dispatch host cost', `${P.dispatch.hostUsPerDispatch.toFixed(1)} us; 6912x2560 GEMV ${P.dispatch.decodeGemv6912x2560Us.toFixed(1)} us (${P.dispatch.packedWeightGBps.toFixed(0)} GB/s packed)`);
-for (const b of [BACKEND, 'wasm']) {
-  const p = P[`bench-${b}`];
-  if (p?.ok) line(`${SHAPE} ${b}`, `prefill ${p.prefill.toFixed(1)} tok/s (${PROMPT} tokens), decode ${p.decode.toFixed(2)} tok/s, load ${p.loadSeconds.toFixed(1)} s (${p.backend.threads} threads)`);
+for (const { label } of variants) {
+  const p = P[`bench-${label}`];
+  if (p?.ok) line(`${SHAPE} ${label}`, `prefill ${p.prefill.toFixed(1)} tok/s (${PROMPT} tokens), decode ${p.decode.toFixed(2)} tok/s, load ${p.loadSeconds.toFixed(1)} s (${p.backend.threads} threads; ${p.backend.features.filter((f) => /launches|GEMM/.test(f)).join(', ')})`);
 }
 line(`same greedy ids (${BACKEND}, wasm)`, String(results.sameGreedyIds));
-if (P['hf-baseline']?.ok) line('HF transformers bf16', `prefill ${P['hf-baseline'].prefillTokensPerSecond.toFixed(0)} tok/s (${P['hf-baseline'].prefillTokens} tokens), decode ${P['hf-baseline'].decodeTokensPerSecond.toFixed(2)} tok/s`);
+if (plain !== undefined) line('same greedy ids (cuda, cuda-plain)', String(results.sameGreedyIdsFusedVsPlain));
+const hf = P['hf-baseline'];
+if (hf?.ok) {
+  line('HF transformers bf16', `prefill ${hf.prefillTokensPerSecond.toFixed(0)} tok/s (${hf.prefillTokens} tokens), decode ${hf.decodeTokensPerSecond.toFixed(2)} tok/s`);
+  if (g?.ok) line(`${BACKEND} / HF`, `prefill ${(g.prefill / hf.prefillTokensPerSecond).toFixed(2)}x (at ${PROMPT} vs ${hf.prefillTokens} tokens), decode ${(g.decode / hf.decodeTokensPerSecond).toFixed(2)}x`);
+}
 process.exit(0);

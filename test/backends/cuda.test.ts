@@ -75,6 +75,9 @@ describe('cuda backend', () => {
       const xq = b.allocateQuantized(T, K, scheme);
       b.ops.quantizeActivations({ out: xq, x });
       b.ops.ternaryMatmul({ out: y, w, x: xq });
+      b.ops.ternaryMatmul({ out: b.allocate(T, N), w, x: xq }); // per-token: both in one launch
+      b.ops.add({ out: x, a: x, b: x }); // ends the group: the next product is a launch of its own
+      b.ops.ternaryMatmul({ out: y, w, x: xq });
     }
     b.ops.ternaryMatmulFloat({ out: y, w, x });
     b.ops.rmsnorm({ out: x, x, weight: b.uploadVector(fromArray('f32', [K], new Float32Array(K))), eps: 1e-5 });
@@ -88,7 +91,7 @@ describe('cuda backend', () => {
     b.ops.siluMul({ out: y, gate: y, up: y });
     b.ops.reluSqMul({ out: y, gate: y, up: y });
     b.ops.add({ out: y, a: y, b: y });
-    expect([...launched].sort()).toEqual([...KERNELS].sort());
-    b.dispose();
+    b.dispose(); // issues the launches still held for fusion
+    expect([...launched].sort().join(), "launched").toEqual([...KERNELS].sort().join());
   });
 });

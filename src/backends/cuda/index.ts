@@ -14,11 +14,14 @@ import { ropeCosSinRows } from '../rope-cos-sin.js';
 import type { ActivationBuffer, ActivationScheme, BackendOps, KvCacheBuffer, MatrixHandle, QuantizedBuffer, TernaryHandle, VectorHandle } from '../ops.js';
 import { openCudaDriver, type CudaDriver, type DevicePtr, type KernelArg } from './driver.js';
 import { compileCached, type KernelCacheResult } from './kernel-cache.js';
+import { PendingLaunches, PRE } from './pending.js';
+import { BASE_KERNELS, GEMM_KERNELS, kernelSource as moduleSource, type KernelName } from './sources.js';
 
-export const KERNELS = ['quantize_per_token', 'quantize_q8k', 'ternary_int8', 'ternary_float', 'rmsnorm', 'rope', 'attention', 'elementwise', 'lm_head', 'embed'] as const;
-type KernelName = (typeof KERNELS)[number];
-/** Dynamic shared memory a block may use without opting in (attention keeps n scores there). */
-const MAX_SHARED = 48 * 1024;
+/** The kernels of bitnet.cu, every one of which the backend needs. */
+export const KERNELS = BASE_KERNELS;
+/** attention's block size (ATT_CHUNK in bitnet.cu) and the head dimension it covers (ATT_CHUNK * ATT_DIMS). */
+const ATTENTION_THREADS = 128;
+const ATTENTION_MAX_HEAD_DIM = 512;
 
 class CudaActivations implements ActivationBuffer {
   constructor(readonly rows: number, readonly cols: number, readonly ptr: DevicePtr) {}
@@ -41,20 +44,39 @@ const ptr = (value: DevicePtr): KernelArg => ({ type: 'ptr', value });
 const i32 = (value: number): KernelArg => ({ type: 'i32', value });
 const f32 = (value: number): KernelArg => ({ type: 'f32', value });
 
-type Opened = { driver: CudaDriver; kernels: Map<string, unknown>; kernelSource: KernelCacheResult['source'] };
+type Opened = { driver: CudaDriver; kernels: Map<string, unknown>; kernelSource: KernelCacheResult['source']; gemm: string };
 let opened: Promise<Opened> | null = null;
 /** One driver, context and compiled module per process. */
 function cuda(): Promise<Opened> {
   opened ??= (async () => {
     if (typeof process === 'undefined' || process.versions?.node === undefined) throw new Error('CUDA needs Node (the driver API is reached through koffi)');
     const driver = await openCudaDriver();
-    const { readFile } = await import('node:fs/promises'); // dynamic: the browser bundle has this module too
-    const source = await readFile(new URL('../../kernels/cuda/bitnet.cu', import.meta.url), 'utf8');
-    const compiled = await compileCached(driver, source, 'bitnet.cu', KERNELS);
-    return { driver, kernels: compiled.kernels, kernelSource: compiled.source };
+    const compiled = await compileCached(driver, await moduleSource('bitnet.cu'), 'bitnet.cu', BASE_KERNELS);
+    const kernels = new Map(compiled.kernels);
+    const gemm = await loadGemm(driver, kernels);
+    return { driver, kernels, kernelSource: compiled.source, gemm };
   })();
   return opened;
 }
+
+/**
+ * The tensor-core prefill module (ternary-gemm.cu) added to `kernels` where the device has int8 WMMA (sm_72 on) and
+ * it compiles and loads; what info() says of it either way. BITNET_CUDA_TENSOR_CORES=off leaves it out.
+ */
+async function loadGemm(driver: CudaDriver, kernels: Map<string, unknown>): Promise<string> {
+  if (process.env.BITNET_CUDA_TENSOR_CORES === 'off') return 'no tensor-core GEMM (BITNET_CUDA_TENSOR_CORES=off)';
+  if (driver.computeCapability < 72) return `no tensor-core GEMM (sm_${driver.computeCapability} has no int8 WMMA)`;
+  try {
+    const gemm = await compileCached(driver, await moduleSource('ternary-gemm.cu'), 'ternary-gemm.cu', GEMM_KERNELS);
+    for (const [name, fn] of gemm.kernels) kernels.set(name, fn);
+    return 'tensor-core GEMM';
+  } catch (err) {
+    return `no tensor-core GEMM (${(err as Error).message.split('\n')[0]})`;
+  }
+}
+
+/** Prefill calls of at least this many tokens take the tensor-core GEMM; fewer, the warp-per-row product. */
+export const GEMM_MIN_TOKENS = 32;
 
 export class CudaBackend implements Backend {
   readonly name = 'cuda';
@@ -62,29 +84,39 @@ export class CudaBackend implements Backend {
   private readonly allocations = new Set<DevicePtr>();
   private readonly ropeTables = new Map<string, { positions: number; ptr: DevicePtr }>();
   private ids: { ptr: DevicePtr; capacity: number } | null = null;
+  private readonly pending: PendingLaunches;
 
   private constructor(
     private readonly driver: CudaDriver,
     private readonly kernels: Map<string, unknown>,
     /** Where this process's kernels came from: the disk cache ('hit'), NVRTC ('compiled', 'uncached'), or a test. */
     private readonly kernelSource: KernelCacheResult['source'] | 'given' = 'given',
+    fusion = process.env.BITNET_CUDA_FUSION !== 'off',
+    private readonly gemm = kernels.has('ternary_gemm') ? 'tensor-core GEMM' : 'no tensor-core GEMM',
   ) {
+    const launch = (name: KernelName, grid: number, block: [number, number], shared: number, args: KernelArg[]) => this.launch(name, grid, block, shared, args);
+    this.pending = new PendingLaunches(launch, fusion, kernels.has('ternary_gemm') ? GEMM_MIN_TOKENS : null);
     this.ops = withShapeChecks(this.createOps());
   }
 
-  /** A backend over a given driver and compiled kernels (tests stand a fake driver in for CUDA here). */
-  static withDriver(driver: CudaDriver, kernels: Map<string, unknown>): CudaBackend {
-    return new CudaBackend(driver, kernels);
+  /**
+   * A backend over a given driver and compiled kernels (tests stand a fake driver, or the CPU emulator, in for CUDA).
+   * `fusion: false` launches every op at once instead of fusing chains (pending.ts); the default follows
+   * BITNET_CUDA_FUSION (on unless 'off').
+   */
+  static withDriver(driver: CudaDriver, kernels: Map<string, unknown>, options: { fusion?: boolean } = {}): CudaBackend {
+    return new CudaBackend(driver, kernels, 'given', options.fusion);
   }
 
   static async create(options: BackendOptions = {}): Promise<CudaBackend> {
     if ((options.lmHead ?? 'exact') !== 'exact') throw new InvalidOptionError('lmHead', `the cuda backend keeps the table exact; got '${String(options.lmHead)}'`);
-    const { driver, kernels, kernelSource } = await cuda();
-    return new CudaBackend(driver, kernels, kernelSource);
+    const { driver, kernels, kernelSource, gemm } = await cuda();
+    return new CudaBackend(driver, kernels, kernelSource, undefined, gemm);
   }
 
   info(): BackendInfo {
-    return { name: this.name, precision: 'float32', threads: 1, features: [`device: ${this.driver.deviceName}`, `sm_${this.driver.computeCapability}`, 'dp4a', 'nvrtc', `kernels: ${this.kernelSource}`] };
+    const features = [`device: ${this.driver.deviceName}`, `sm_${this.driver.computeCapability}`, 'dp4a', 'nvrtc', `kernels: ${this.kernelSource}`];
+    return { name: this.name, precision: 'float32', threads: 1, features: [...features, this.pending.enabled ? 'fused launches' : 'unfused launches', this.gemm] };
   }
 
   private alloc(bytes: number): DevicePtr {
@@ -138,6 +170,7 @@ export class CudaBackend implements Backend {
   }
 
   release(buffer: ActivationBuffer | QuantizedBuffer): void {
+    this.pending.flush();
     const ptrs = buffer instanceof CudaActivations ? [buffer.ptr] : buffer instanceof CudaQuantized ? [buffer.q, buffer.scale] : null;
     if (ptrs === null) throw new ShapeError('release', 'a buffer of the cuda backend', (buffer as object)?.constructor?.name ?? String(buffer));
     for (const p of ptrs) if (this.allocations.delete(p)) this.driver.free(p);
@@ -149,17 +182,20 @@ export class CudaBackend implements Backend {
   }
 
   releaseKvCache(c: KvCacheBuffer): void {
+    this.pending.flush();
     const cache = own('releaseKvCache', c, CudaKvCache, 'KV cache');
     for (const p of [...cache.k, ...cache.v]) if (this.allocations.delete(p)) this.driver.free(p);
   }
 
   write(x: ActivationBuffer, data: ArrayLike<number>): void {
+    this.pending.flush();
     const b = own('write', x, CudaActivations, 'activation buffer');
     if (data.length !== b.rows * b.cols) throw new ShapeError('write', `${b.rows * b.cols} values`, `${data.length}`);
     this.driver.upload(b.ptr, Float32Array.from(data));
   }
 
   async read(x: ActivationBuffer, into?: Float64Array | Float32Array): Promise<Float32Array> {
+    this.pending.flush();
     const b = own('read', x, CudaActivations, 'activation buffer');
     const out = readTarget(Float32Array, b.rows * b.cols, into);
     this.driver.download(out, b.ptr);
@@ -167,6 +203,7 @@ export class CudaBackend implements Backend {
   }
 
   async readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array }> {
+    this.pending.flush();
     const b = own('readQuantized', x, CudaQuantized, 'quantized buffer');
     const padded = new Int8Array(b.rows * b.paddedCols);
     this.driver.download(padded, b.q);
@@ -178,6 +215,7 @@ export class CudaBackend implements Backend {
   }
 
   dispose(): void {
+    this.pending.flush();
     for (const p of this.allocations) this.driver.free(p);
     this.allocations.clear();
     this.ropeTables.clear();
@@ -201,13 +239,15 @@ export class CudaBackend implements Backend {
   private createOps(): BackendOps {
     const act = (op: string, b: ActivationBuffer) => own(op, b, CudaActivations, 'activation buffer');
     const blocks = (n: number) => Math.ceil(n / 256);
-    const elementwise = (kind: number, out: ActivationBuffer, a: ActivationBuffer, b: ActivationBuffer) => {
-      const o = act('elementwise', out);
-      const n = o.rows * o.cols;
-      this.launch('elementwise', blocks(n), [256, 1], 0, [i32(kind), ptr(act('elementwise', a).ptr), ptr(act('elementwise', b).ptr), ptr(o.ptr), i32(n)]);
+    const pending = this.pending;
+    const elementwise = (op: string, pre: typeof PRE.add | typeof PRE.reluSqMul | typeof PRE.siluMul, out: ActivationBuffer, a: ActivationBuffer, b: ActivationBuffer) => {
+      const o = act(op, out);
+      pending.elementwise(pre, act(op, a).ptr, act(op, b).ptr, o.ptr, o.rows, o.cols);
     };
-    return {
+    // Ops that fuse go through `pending`; every other op first issues whatever it holds (their inputs may be there).
+    const ops: BackendOps = {
       embed: (a) => {
+        pending.flush();
         const out = act('embed', a.out);
         const table = a.table as CudaMatrix;
         const T = a.tokenIds.length;
@@ -220,61 +260,63 @@ export class CudaBackend implements Backend {
       },
       rmsnorm: (a) => {
         const x = act('rmsnorm', a.x);
-        this.launch('rmsnorm', x.rows, [256, 1], 0, [ptr(x.ptr), ptr((a.weight as CudaVector).ptr), i32(x.cols), f32(a.eps), ptr(act('rmsnorm', a.out).ptr)]);
+        pending.rmsnorm(x.ptr, (a.weight as CudaVector).ptr, a.eps, act('rmsnorm', a.out).ptr, x.rows, x.cols);
       },
       quantizeActivations: (a) => {
         const out = own('quantizeActivations', a.out, CudaQuantized, 'quantized buffer');
         const x = act('quantizeActivations', a.x);
-        const args = [ptr(x.ptr), i32(x.cols), i32(out.paddedCols), ptr(out.q), ptr(out.scale)];
-        if (out.scheme === 'q8k') this.launch('quantize_q8k', x.rows * (x.cols / 256), [256, 1], 0, args);
-        else this.launch('quantize_per_token', x.rows, [256, 1], 0, args);
+        if (out.scheme === 'per-token') return pending.quantizePerToken(x.ptr, out, x.cols);
+        pending.flush();
+        this.launch('quantize_q8k', x.rows * (x.cols / 256), [256, 1], 0, [ptr(x.ptr), i32(x.cols), i32(out.paddedCols), ptr(out.q), ptr(out.scale)]);
       },
       ternaryMatmul: (a) => {
         const out = act('ternaryMatmul', a.out);
         const x = own('ternaryMatmul', a.x, CudaQuantized, 'quantized buffer');
         const w = a.w as CudaTernary;
-        if (x.scheme === 'q8k') {
-          this.launch('ternary_float', Math.ceil(w.rows / 8), [32, 8], 0, [ptr(w.ptr), i32(w.rows), i32(w.cols), i32(w.words), ptr(0n), ptr(x.q), i32(x.paddedCols), ptr(x.scale), i32(x.rows), f32(w.scale), ptr(out.ptr)]);
-          return;
-        }
-        this.launch('ternary_int8', Math.ceil(w.rows / 8), [32, 8], 0, [ptr(w.ptr), i32(w.rows), i32(w.words), ptr(x.q), ptr(x.scale), i32(x.rows), f32(w.scale), ptr(out.ptr)]);
+        if (x.scheme === 'per-token') return pending.product(x, { w: w.ptr, rows: w.rows, scale: w.scale, y: out.ptr });
+        pending.flush();
+        this.launch('ternary_float', Math.ceil(w.rows / 8), [32, 8], 0, [ptr(w.ptr), i32(w.rows), i32(w.cols), i32(w.words), ptr(0n), ptr(x.q), i32(x.paddedCols), ptr(x.scale), i32(x.rows), f32(w.scale), ptr(out.ptr)]);
       },
       ternaryMatmulFloat: (a) => {
+        pending.flush();
         const out = act('ternaryMatmulFloat', a.out);
         const x = act('ternaryMatmulFloat', a.x);
         const w = a.w as CudaTernary;
         this.launch('ternary_float', Math.ceil(w.rows / 8), [32, 8], 0, [ptr(w.ptr), i32(w.rows), i32(w.cols), i32(w.words), ptr(x.ptr), ptr(0n), i32(0), ptr(0n), i32(x.rows), f32(w.scale), ptr(out.ptr)]);
       },
       rope: (a) => {
+        pending.flush();
         const x = act('rope', a.x);
         const H = x.cols / a.headDim;
         const table = this.ropeTable(a.headDim, a.theta, a.startPos + x.rows);
         this.launch('rope', blocks((x.rows * H * a.headDim) / 2), [256, 1], 0, [ptr(x.ptr), ptr(table), i32(x.rows), i32(H), i32(a.headDim), i32(a.startPos)]);
       },
       attention: (a) => {
+        pending.flush();
         const op = 'attention';
         const [out, q, k, v] = [act(op, a.out), act(op, a.q), act(op, a.k), act(op, a.v)];
         const cache = own(op, a.cache, CudaKvCache, 'KV cache');
         const T = q.rows;
-        const rowBytes = cache.kvDim * 4;
-        // The cache rows [startPos, startPos + T) are contiguous: two device copies append k and v.
-        this.driver.copy(cache.k[a.layer] + BigInt(a.startPos * rowBytes), k.ptr, T * rowBytes);
-        this.driver.copy(cache.v[a.layer] + BigInt(a.startPos * rowBytes), v.ptr, T * rowBytes);
-        const shared = (a.startPos + T) * 4;
-        if (shared > MAX_SHARED) throw new UnsupportedOpError(this.name, op, `${a.startPos + T} positions exceed the ${MAX_SHARED / 4} scores one block keeps`);
-        this.launch(op, T * a.numHeads, [128, 1], shared, [
+        if (a.headDim > ATTENTION_MAX_HEAD_DIM) throw new UnsupportedOpError(this.name, op, `head dimension ${a.headDim} exceeds the ${ATTENTION_MAX_HEAD_DIM} one attention block keeps`);
+        // The cache rows [startPos, startPos + T) are contiguous: one launch appends k and v.
+        const offset = BigInt(a.startPos * cache.kvDim * 4);
+        const n = T * cache.kvDim;
+        this.launch('kv_append', blocks(n), [256, 1], 0, [ptr(k.ptr), ptr(v.ptr), ptr(cache.k[a.layer] + offset), ptr(cache.v[a.layer] + offset), i32(n)]);
+        this.launch(op, T * a.numHeads, [ATTENTION_THREADS, 1], 0, [
           ptr(q.ptr), ptr(cache.k[a.layer]), ptr(cache.v[a.layer]), ptr(out.ptr), i32(T), i32(a.numHeads), i32(a.numKvHeads), i32(a.headDim), i32(a.startPos), f32(1 / Math.sqrt(a.headDim)),
         ]);
       },
-      siluMul: (a) => elementwise(0, a.out, a.gate, a.up),
-      reluSqMul: (a) => elementwise(1, a.out, a.gate, a.up),
-      add: (a) => elementwise(2, a.out, a.a, a.b),
+      siluMul: (a) => elementwise('siluMul', PRE.siluMul, a.out, a.gate, a.up),
+      reluSqMul: (a) => elementwise('reluSqMul', PRE.reluSqMul, a.out, a.gate, a.up),
+      add: (a) => elementwise('add', PRE.add, a.out, a.a, a.b),
       lmHead: (a) => {
+        pending.flush();
         const out = act('lmHead', a.out);
         const table = a.table as CudaMatrix;
         this.launch('lm_head', Math.ceil(table.rows / 8), [32, 8], 0, [ptr(table.ptr), i32(table.storage), i32(table.rows), i32(table.cols), ptr(act('lmHead', a.x).ptr), i32(a.fromRow), i32(out.rows), ptr(out.ptr)]);
       },
     };
+    return ops;
   }
 }
 

@@ -1,63 +1,53 @@
-// bitnet-ts CUDA kernels, compiled at run time by NVRTC for the device's architecture (src/backends/cuda/).
+// bitnet-ts CUDA kernels, compiled at run time by NVRTC for the device's architecture (src/backends/cuda/), after
+// common.cuh (src/backends/cuda/sources.ts puts the two together).
 // Numerics follow the reference (docs/numerics.md): per-token int8 quantisation decided in float64 as the
 // reference does; Q8_K in float32 with correctly rounded divisions (no fast-math); integer sums exact (__dp4a);
 // everything else float32. Ternary weights: rows of Kw u32 words, 16 two-bit codes each (code = t + 1, low bits
 // first: the ternary-rows layout read four bytes at a time, rows padded with zero bytes to whole words).
 // Quantised activations: rows of Kw * 16 int8 (zero beyond K, so padded codes meet q = 0).
 
-#define WARP 32
-
-__device__ __forceinline__ float warpSum(float v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
-  return v;
-}
-__device__ __forceinline__ int warpSumInt(int v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
-  return v;
-}
-// A block-wide reduction over blockDim.x threads (a multiple of 32, at most 1024); every thread gets the result.
-__device__ float blockReduce(float v, bool isMax) {
-  __shared__ float part[32];
-  for (int o = 16; o > 0; o >>= 1) {
-    float other = __shfl_down_sync(0xffffffffu, v, o);
-    v = isMax ? fmaxf(v, other) : v + other;
-  }
-  int lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
-  __syncthreads();
-  if (lane == 0) part[warp] = v;
-  __syncthreads();
-  if (warp == 0) {
-    v = lane < warps ? part[lane] : (isMax ? -3.0e38f : 0.0f);
-    for (int o = 16; o > 0; o >>= 1) {
-      float other = __shfl_down_sync(0xffffffffu, v, o);
-      v = isMax ? fmaxf(v, other) : v + other;
+// The row-wise ops, fused so that a chain the model runs back to back is one launch (src/backends/cuda/pending.ts):
+// an optional element-wise step, an optional RMSNorm, an optional per-token int8 quantisation. One block of 256
+// threads per row; every thread touches the same elements i = tid + k * 256 in each step, so a step reads what the
+// same thread wrote before it and no barrier is needed between them. Each step computes exactly what it would as a
+// launch of its own (same order of sums, same block reduction), so fusing changes no bit.
+//   pre 0: x is the input (a, b unused); 1: x = a + b; 2: x = relu(a)^2 * b; 3: x = silu(a) * b (x written).
+//   w != nullptr: xn = x / sqrt(mean(x^2) + eps) * w, the sum of squares widened to float64 for the mean.
+//   q != nullptr: s = 127 / max(|xn|, 1e-5) and q = roundHalfEven(xn * s), both in float64 (zero beyond K, to Kp).
+extern "C" __global__ void row_fused(int pre, const float* a, const float* b, float* x, const float* w, float eps, float* xn, signed char* q, double* s, int K, int Kp) {
+  size_t row = blockIdx.x;
+  float* xr = x + row * K;
+  if (pre != 0) {
+    const float* ar = a + row * K;
+    const float* br = b + row * K;
+    for (int i = threadIdx.x; i < K; i += blockDim.x) {
+      float g = ar[i];
+      if (pre == 1) xr[i] = g + br[i];
+      else if (pre == 2) { float r = fmaxf(g, 0.0f); xr[i] = r * r * br[i]; }
+      else xr[i] = g / (1.0f + expf(-g)) * br[i];
     }
-    if (lane == 0) part[0] = v;
   }
-  __syncthreads();
-  return part[0];
-}
-
-// Four 2-bit codes (byte b of a word) as four int8 lanes holding code - 1.
-__device__ __forceinline__ int codesToI8(unsigned word, int b) {
-  unsigned c = (word >> (8 * b)) & 0xffu;
-  unsigned spread = (c & 3u) | ((c & 0xcu) << 6) | ((c & 0x30u) << 12) | ((c & 0xc0u) << 18);
-  return (int)(((spread | 0x80808080u) - 0x01010101u) ^ 0x80808080u);
-}
-
-// Per-token absmax int8: one block per row. s = 127 / max(a, 1e-5) and q = roundHalfEven(x * s) in float64.
-extern "C" __global__ void quantize_per_token(const float* x, int K, int Kp, signed char* q, double* s) {
-  int row = blockIdx.x;
-  const float* xr = x + (size_t)row * K;
-  float a = 0.0f;
-  for (int i = threadIdx.x; i < K; i += blockDim.x) a = fmaxf(a, fabsf(xr[i]));
-  a = blockReduce(a, true);
-  double scale = 127.0 / fmax((double)a, 1e-5);
-  if (threadIdx.x == 0) s[row] = scale;
-  signed char* qr = q + (size_t)row * Kp;
-  for (int i = threadIdx.x; i < Kp; i += blockDim.x) {
-    double v = i < K ? rint((double)xr[i] * scale) : 0.0;
-    qr[i] = (signed char)fmin(127.0, fmax(-128.0, v));
+  const float* yr = xr;
+  if (w != nullptr) {
+    float ss = 0.0f;
+    for (int i = threadIdx.x; i < K; i += blockDim.x) ss += xr[i] * xr[i];
+    ss = blockReduce(ss, false);
+    float r = (float)(1.0 / sqrt((double)ss / K + (double)eps));
+    float* outr = xn + row * K;
+    for (int i = threadIdx.x; i < K; i += blockDim.x) outr[i] = xr[i] * r * w[i];
+    yr = outr;
+  }
+  if (q != nullptr) {
+    float m = 0.0f;
+    for (int i = threadIdx.x; i < K; i += blockDim.x) m = fmaxf(m, fabsf(yr[i]));
+    m = blockReduce(m, true);
+    double scale = 127.0 / fmax((double)m, 1e-5);
+    if (threadIdx.x == 0) s[row] = scale;
+    signed char* qr = q + row * Kp;
+    for (int i = threadIdx.x; i < Kp; i += blockDim.x) {
+      double v = i < K ? rint((double)yr[i] * scale) : 0.0;
+      qr[i] = (signed char)fmin(127.0, fmax(-128.0, v));
+    }
   }
 }
 
@@ -94,8 +84,8 @@ extern "C" __global__ void quantize_q8k(const float* x, int K, int Kp, signed ch
 // y[t, j] = (sum q * t) * beta / s[t]: one warp per output row j (8 rows per block), lanes over the row's words,
 // tokens in tiles of 8 so that each weight word is loaded and unpacked once per tile (prefill) rather than per token.
 #define TOKEN_TILE 8
-extern "C" __global__ void ternary_int8(const unsigned* w, int N, int Kw, const signed char* q, const double* s, int T, float beta, float* y) {
-  int j = blockIdx.x * 8 + threadIdx.y;
+__device__ void ternaryRowsInt8(const unsigned* w, int N, int Kw, const signed char* q, const double* s, int T, float beta, float* y, int block) {
+  int j = block * 8 + threadIdx.y;
   if (j >= N) return; // the same for the whole warp
   const unsigned* wr = w + (size_t)j * Kw;
   for (int t0 = 0; t0 < T; t0 += TOKEN_TILE) {
@@ -116,10 +106,33 @@ extern "C" __global__ void ternary_int8(const unsigned* w, int N, int Kw, const 
     }
 #pragma unroll
     for (int k = 0; k < TOKEN_TILE; k++) {
+      if (k >= tn) break; // the same for the whole warp: decode (tn = 1) reduces one sum, not eight
       int total = warpSumInt(acc[k]);
-      if (threadIdx.x == 0 && k < tn) y[(size_t)(t0 + k) * N + j] = (float)((double)total * (double)beta / s[t0 + k]);
+      if (threadIdx.x == 0) y[(size_t)(t0 + k) * N + j] = (float)((double)total * (double)beta / s[t0 + k]);
     }
   }
+}
+
+extern "C" __global__ void ternary_int8(const unsigned* w, int N, int Kw, const signed char* q, const double* s, int T, float beta, float* y) {
+  ternaryRowsInt8(w, N, Kw, q, s, T, beta, y, blockIdx.x);
+}
+
+// Two or three products of one quantised input in one launch (q, k, v; gate, up): the first ceil(N0 / 8) blocks
+// compute the first, the next ceil(N1 / 8) the second, the rest the third (N2 = 0 when there are two).
+extern "C" __global__ void ternary_int8_multi(const unsigned* w0, int N0, float beta0, float* y0, const unsigned* w1, int N1, float beta1, float* y1,
+                                              const unsigned* w2, int N2, float beta2, float* y2, int Kw, const signed char* q, const double* s, int T) {
+  int b = blockIdx.x, b0 = (N0 + 7) / 8, b1 = (N1 + 7) / 8;
+  if (b < b0) ternaryRowsInt8(w0, N0, Kw, q, s, T, beta0, y0, b);
+  else if (b < b0 + b1) ternaryRowsInt8(w1, N1, Kw, q, s, T, beta1, y1, b - b0);
+  else ternaryRowsInt8(w2, N2, Kw, q, s, T, beta2, y2, b - b0 - b1);
+}
+
+// Appends a call's k and v rows to the cache layer (n floats each, contiguous at the call's first position).
+extern "C" __global__ void kv_append(const float* k, const float* v, float* kc, float* vc, int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n) return;
+  kc[i] = k[i];
+  vc[i] = v[i];
 }
 
 // Unquantised or Q8_K activations (the oracle's form x' = float32(q * d)): y[t, j] = beta * sum x' * t in float32.
@@ -145,17 +158,6 @@ extern "C" __global__ void ternary_float(const unsigned* w, int N, int K, int Kw
   }
 }
 
-// One block per row: out = x / sqrt(mean(x^2) + eps) * w (sum of squares in float64).
-extern "C" __global__ void rmsnorm(const float* x, const float* w, int K, float eps, float* out) {
-  int row = blockIdx.x;
-  const float* xr = x + (size_t)row * K;
-  float ss = 0.0f;
-  for (int i = threadIdx.x; i < K; i += blockDim.x) ss += xr[i] * xr[i];
-  ss = blockReduce(ss, false);
-  float r = (float)(1.0 / sqrt((double)ss / K + (double)eps));
-  for (int i = threadIdx.x; i < K; i += blockDim.x) out[(size_t)row * K + i] = xr[i] * r * w[i];
-}
-
 // Half-split RoPE from a cos | sin table [positions, D] built in float64 on the host; in place, one thread per pair.
 extern "C" __global__ void rope(float* x, const float* cs, int T, int H, int D, int startPos) {
   int half = D / 2;
@@ -169,42 +171,54 @@ extern "C" __global__ void rope(float* x, const float* cs, int T, int H, int D, 
   p[i + half] = x1 * c[i] + x0 * c[half + i];
 }
 
-// Causal GQA attention, one block per (row t, head h); scores in dynamic shared memory (n floats).
+// Causal GQA attention, one block of ATT_CHUNK threads per (row t, head h), over any number of cached positions:
+// keys are taken a chunk at a time (a thread per key), and the softmax is accumulated online — a running max m and
+// sum l, earlier sums and outputs rescaled by exp(m_old - m_new) when the max grows — so that no row of scores has to
+// fit in shared memory. Each thread owns output dimensions d = tid + i * ATT_CHUNK (D <= ATT_CHUNK * ATT_DIMS).
+#define ATT_CHUNK 128
+#define ATT_DIMS 4
 extern "C" __global__ void attention(const float* q, const float* kc, const float* vc, float* out, int T, int H, int Hkv, int D, int startPos, float scale) {
-  extern __shared__ float sc[];
-  int t = blockIdx.x / H, h = blockIdx.x % H;
+  __shared__ float qs[ATT_CHUNK * ATT_DIMS];
+  __shared__ float p[ATT_CHUNK];
+  int t = blockIdx.x / H, h = blockIdx.x % H, tid = threadIdx.x;
   int kvh = h / (H / Hkv), kvDim = Hkv * D, n = startPos + t + 1;
   const float* qr = q + ((size_t)t * H + h) * D;
-  float m = -3.0e38f;
-  for (int j = threadIdx.x; j < n; j += blockDim.x) {
-    const float* kr = kc + (size_t)j * kvDim + kvh * D;
-    float dot = 0.0f;
-    for (int d = 0; d < D; d++) dot += qr[d] * kr[d];
-    sc[j] = dot * scale;
-    m = fmaxf(m, sc[j]);
+  for (int d = tid; d < D; d += ATT_CHUNK) qs[d] = qr[d];
+  __syncthreads();
+  float m = -3.0e38f, l = 0.0f, o[ATT_DIMS];
+#pragma unroll
+  for (int i = 0; i < ATT_DIMS; i++) o[i] = 0.0f;
+  for (int c0 = 0; c0 < n; c0 += ATT_CHUNK) {
+    int j = c0 + tid, chunk = min(ATT_CHUNK, n - c0);
+    float s = -3.0e38f;
+    if (j < n) {
+      const float* kr = kc + (size_t)j * kvDim + kvh * D;
+      float dot = 0.0f;
+      for (int d = 0; d < D; d++) dot += qs[d] * kr[d];
+      s = dot * scale;
+    }
+    float mNew = fmaxf(m, blockReduce(s, true));
+    float e = j < n ? expf(s - mNew) : 0.0f;
+    p[tid] = e;
+    float alpha = expf(m - mNew); // 0 on the first chunk
+    l = l * alpha + blockReduce(e, false); // its barriers also publish p
+    m = mNew;
+#pragma unroll
+    for (int i = 0; i < ATT_DIMS; i++) {
+      int d = tid + i * ATT_CHUNK;
+      if (d >= D) break;
+      float acc = o[i] * alpha;
+      const float* vr = vc + (size_t)c0 * kvDim + kvh * D + d;
+      for (int jj = 0; jj < chunk; jj++) acc += p[jj] * vr[(size_t)jj * kvDim];
+      o[i] = acc;
+    }
+    __syncthreads(); // every thread has read p before the next chunk writes it
   }
-  m = blockReduce(m, true);
-  float sum = 0.0f;
-  for (int j = threadIdx.x; j < n; j += blockDim.x) {
-    sc[j] = expf(sc[j] - m);
-    sum += sc[j];
+#pragma unroll
+  for (int i = 0; i < ATT_DIMS; i++) {
+    int d = tid + i * ATT_CHUNK;
+    if (d < D) out[((size_t)t * H + h) * D + d] = o[i] / l;
   }
-  sum = blockReduce(sum, false); // its barriers also publish sc
-  for (int d = threadIdx.x; d < D; d += blockDim.x) {
-    float acc = 0.0f;
-    for (int j = 0; j < n; j++) acc += sc[j] * vc[(size_t)j * kvDim + kvh * D + d];
-    out[((size_t)t * H + h) * D + d] = acc / sum;
-  }
-}
-
-// kind 0: silu(a) * b; 1: relu(a)^2 * b; 2: a + b.
-extern "C" __global__ void elementwise(int kind, const float* a, const float* b, float* out, int n) {
-  int i = blockIdx.x * blockDim.x + threadIdx.x;
-  if (i >= n) return;
-  float g = a[i];
-  if (kind == 0) out[i] = g / (1.0f + expf(-g)) * b[i];
-  else if (kind == 1) { float r = fmaxf(g, 0.0f); out[i] = r * r * b[i]; }
-  else out[i] = g + b[i];
 }
 
 // Table element (v, i): storage 0 float32, 1 float16, 2 bfloat16 (16-bit tables as u16), widened exactly.

@@ -1,0 +1,141 @@
+/**
+ * Launches the cuda backend holds back for a moment so that ops the model runs back to back become one kernel
+ * (at decode sizes a launch costs more than the work in it). Two kinds of chain are fused:
+ * - row-wise ops (bitnet.cu `row_fused`): an element-wise op (add, relu²·up, silu·up), then an RMSNorm of its
+ *   output, then the per-token quantisation of that — e.g. the residual add, the next norm and its quantisation;
+ * - per-token products of one quantised input (`ternary_int8_multi`): q, k, v or gate, up.
+ * A held launch is issued when the next op cannot join it, and before anything else touches device memory (every
+ * other op, read, write, release: the backend calls flush()). Each fused kernel computes what its parts compute
+ * alone, bit for bit (bitnet.cu), so fusing changes speed, not results. `enabled: false` issues every launch at once.
+ */
+import type { DevicePtr, KernelArg } from './driver.js';
+
+export type Launch = (name: 'row_fused' | 'ternary_int8' | 'ternary_int8_multi' | 'ternary_gemm', grid: number, block: [number, number], shared: number, args: KernelArg[]) => void;
+
+const ptr = (value: DevicePtr): KernelArg => ({ type: 'ptr', value });
+const i32 = (value: number): KernelArg => ({ type: 'i32', value });
+const f32 = (value: number): KernelArg => ({ type: 'f32', value });
+
+/** bitnet.cu row_fused's element-wise step. */
+export const PRE = { none: 0, add: 1, reluSqMul: 2, siluMul: 3 } as const;
+export type Pre = (typeof PRE)[keyof typeof PRE];
+
+interface RowChain {
+  readonly pre: Pre;
+  readonly a: DevicePtr;
+  readonly b: DevicePtr;
+  /** The element-wise output, or the norm's input when pre is none. */
+  readonly x: DevicePtr;
+  readonly rows: number;
+  readonly cols: number;
+  norm: { readonly w: DevicePtr; readonly eps: number; readonly out: DevicePtr } | null;
+}
+
+export interface QuantizedInput {
+  readonly q: DevicePtr;
+  readonly scale: DevicePtr;
+  readonly rows: number;
+  readonly paddedCols: number;
+}
+export interface Product {
+  readonly w: DevicePtr;
+  readonly rows: number;
+  readonly scale: number;
+  readonly y: DevicePtr;
+}
+
+const MAX_PRODUCTS = 3;
+
+export class PendingLaunches {
+  private row: RowChain | null = null;
+  private products: { x: QuantizedInput; items: Product[] } | null = null;
+
+  /** `gemmMinTokens`: products of at least that many tokens run on ternary_gemm (null: it is not loaded). */
+  constructor(private readonly launch: Launch, readonly enabled: boolean, private readonly gemmMinTokens: number | null = null) {}
+
+  /** out = a (op) b over rows × cols. */
+  elementwise(pre: Exclude<Pre, 0>, a: DevicePtr, b: DevicePtr, out: DevicePtr, rows: number, cols: number): void {
+    this.flush();
+    this.row = { pre, a, b, x: out, rows, cols, norm: null };
+    this.settle();
+  }
+
+  rmsnorm(x: DevicePtr, w: DevicePtr, eps: number, out: DevicePtr, rows: number, cols: number): void {
+    const r = this.row;
+    if (r !== null && r.norm === null && r.x === x && r.rows === rows && r.cols === cols) {
+      r.norm = { w, eps, out };
+    } else {
+      this.flush();
+      this.row = { pre: PRE.none, a: 0n, b: 0n, x, rows, cols, norm: { w, eps, out } };
+    }
+    this.settle();
+  }
+
+  quantizePerToken(x: DevicePtr, out: QuantizedInput, cols: number): void {
+    const r = this.row;
+    if (r !== null && (r.norm?.out ?? r.x) === x && r.rows === out.rows && r.cols === cols) {
+      this.row = null;
+      this.launchRow(r, out);
+      return;
+    }
+    this.flush();
+    this.launchRow({ pre: PRE.none, a: 0n, b: 0n, x, rows: out.rows, cols, norm: null }, out);
+  }
+
+  product(x: QuantizedInput, p: Product): void {
+    const group = this.products;
+    // A second write to the same output must land after the first: not in the same launch.
+    if (group !== null && group.x.q === x.q && group.items.length < MAX_PRODUCTS && group.items.every((i) => i.y !== p.y)) {
+      group.items.push(p);
+    } else {
+      this.flush();
+      this.products = { x, items: [p] };
+    }
+    this.settle();
+  }
+
+  /** Issues whatever is held. */
+  flush(): void {
+    const r = this.row;
+    const g = this.products;
+    this.row = null;
+    this.products = null;
+    if (r !== null) this.launchRow(r, null);
+    if (g !== null) this.launchProducts(g.x, g.items);
+  }
+
+  private settle(): void {
+    if (!this.enabled) this.flush();
+  }
+
+  private launchRow(r: RowChain, q: QuantizedInput | null): void {
+    this.launch('row_fused', r.rows, [256, 1], 0, [
+      i32(r.pre), ptr(r.a), ptr(r.b), ptr(r.x), ptr(r.norm?.w ?? 0n), f32(r.norm?.eps ?? 0), ptr(r.norm?.out ?? 0n),
+      ptr(q?.q ?? 0n), ptr(q?.scale ?? 0n), i32(r.cols), i32(q?.paddedCols ?? 0),
+    ]);
+  }
+
+  private launchProducts(x: QuantizedInput, items: readonly Product[]): void {
+    const words = x.paddedCols / 16;
+    const blocks = (p: Product) => Math.ceil(p.rows / 8);
+    if (this.gemmMinTokens !== null && x.rows >= this.gemmMinTokens) {
+      // Prefill: a tensor-core GEMM per product (64 × 64 tiles of tokens × output rows, blocks of 4 warps).
+      for (const p of items) {
+        const grid = Math.ceil(x.rows / 64) * Math.ceil(p.rows / 64);
+        this.launch('ternary_gemm', grid, [128, 1], 0, [ptr(p.w), i32(p.rows), i32(words), ptr(x.q), ptr(x.scale), i32(x.rows), f32(p.scale), ptr(p.y)]);
+      }
+      return;
+    }
+    if (items.length === 1) {
+      const [p] = items;
+      this.launch('ternary_int8', blocks(p), [32, 8], 0, [ptr(p.w), i32(p.rows), i32(words), ptr(x.q), ptr(x.scale), i32(x.rows), f32(p.scale), ptr(p.y)]);
+      return;
+    }
+    const slot = (i: number) => {
+      const p = items[i];
+      return p === undefined ? [ptr(0n), i32(0), f32(0), ptr(0n)] : [ptr(p.w), i32(p.rows), f32(p.scale), ptr(p.y)];
+    };
+    const grid = items.reduce((n, p) => n + blocks(p), 0);
+    this.launch('ternary_int8_multi', grid, [32, 8], 0, [...slot(0), ...slot(1), ...slot(2), i32(words), ptr(x.q), ptr(x.scale), i32(x.rows)]);
+  }
+}
