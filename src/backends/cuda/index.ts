@@ -75,6 +75,9 @@ async function loadGemm(driver: CudaDriver, kernels: Map<string, unknown>): Prom
   }
 }
 
+/** A row of K codes or int8 activations on the device: padded to whole 64-code steps (zeros; bitnet.cu's header). */
+const paddedCodes = (K: number) => Math.ceil(K / 64) * 64;
+
 /** Prefill calls of at least this many tokens take the tensor-core GEMM; fewer, the warp-per-row product. */
 export const GEMM_MIN_TOKENS = 32;
 
@@ -129,9 +132,12 @@ export class CudaBackend implements Backend {
     this.driver.launch(this.kernels.get(name), Math.max(1, grid), block, shared, args);
   }
 
-  /** Rows padded to whole u32 words of 16 codes: the ternary-rows bytes with zero bytes after each row. */
+  /**
+   * Rows padded to a multiple of 4 u32 words of 16 codes (64 codes, 16 bytes: the products load a row 16 bytes at a
+   * time): the ternary-rows bytes with zero bytes after each row. Quantised rows are padded alike (allocateQuantized).
+   */
   uploadTernary(w: TernaryMatrix): CudaTernary {
-    const words = Math.ceil(w.cols / 16);
+    const words = paddedCodes(w.cols) / 16;
     const rowBytes = ternaryRowBytes(w.cols);
     const padded = new Uint8Array(w.rows * words * 4);
     for (let r = 0; r < w.rows; r++) padded.set(w.packed.subarray(r * rowBytes, (r + 1) * rowBytes), r * words * 4);
@@ -162,7 +168,7 @@ export class CudaBackend implements Backend {
 
   allocateQuantized(rows: number, cols: number, scheme: ActivationScheme = 'per-token'): CudaQuantized {
     if (scheme === 'q8k' && cols % 256 !== 0) throw new ShapeError('allocateQuantized', 'cols a multiple of 256 for q8k', `${cols}`);
-    const paddedCols = Math.ceil(cols / 16) * 16;
+    const paddedCols = paddedCodes(cols);
     const scales = scheme === 'q8k' ? rows * (cols / 256) : rows;
     const q = this.alloc(rows * paddedCols);
     this.driver.zero(q, rows * paddedCols);

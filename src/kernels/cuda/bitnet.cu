@@ -3,7 +3,8 @@
 // Numerics follow the reference (docs/numerics.md): per-token int8 quantisation decided in float64 as the
 // reference does; Q8_K in float32 with correctly rounded divisions (no fast-math); integer sums exact (__dp4a);
 // everything else float32. Ternary weights: rows of Kw u32 words, 16 two-bit codes each (code = t + 1, low bits
-// first: the ternary-rows layout read four bytes at a time, rows padded with zero bytes to whole words).
+// first: the ternary-rows layout read four bytes at a time), rows padded with zero bytes to a multiple of 4 words
+// (64 codes), so that rows start 16-byte aligned and whole 64-code steps need no tail.
 // Quantised activations: rows of Kw * 16 int8 (zero beyond K, so padded codes meet q = 0).
 
 // The row-wise ops, fused so that a chain the model runs back to back is one launch (src/backends/cuda/pending.ts):
@@ -81,26 +82,40 @@ extern "C" __global__ void quantize_q8k(const float* x, int K, int Kp, signed ch
   if (i == 0) d[block] = (double)__fdiv_rn(1.0f, iscale);
 }
 
-// y[t, j] = (sum q * t) * beta / s[t]: one warp per output row j (8 rows per block), lanes over the row's words,
-// tokens in tiles of 8 so that each weight word is loaded and unpacked once per tile (prefill) rather than per token.
+// y[t, j] = (sum q * t) * beta / s[t]: one warp per output row j (8 rows per block), each lane taking 64 codes at a
+// time (one 16-byte load of four weight words, four of activations) so that a warp has 512 bytes of weights in
+// flight per step, not 128; tokens in tiles of 8 so that each weight word is loaded and unpacked once per tile
+// (prefill) rather than per token.
 #define TOKEN_TILE 8
 __device__ void ternaryRowsInt8(const unsigned* w, int N, int Kw, const signed char* q, const double* s, int T, float beta, float* y, int block) {
   int j = block * 8 + threadIdx.y;
   if (j >= N) return; // the same for the whole warp
-  const unsigned* wr = w + (size_t)j * Kw;
+  const uint4* wr = (const uint4*)(w + (size_t)j * Kw);
+  const int K4 = Kw / 4;
   for (int t0 = 0; t0 < T; t0 += TOKEN_TILE) {
     int tn = min(TOKEN_TILE, T - t0);
     int acc[TOKEN_TILE];
 #pragma unroll
     for (int k = 0; k < TOKEN_TILE; k++) acc[k] = 0;
-    for (int c = threadIdx.x; c < Kw; c += WARP) {
-      unsigned word = wr[c];
-      int w0 = codesToI8(word, 0), w1 = codesToI8(word, 1), w2 = codesToI8(word, 2), w3 = codesToI8(word, 3);
+    for (int c = threadIdx.x; c < K4; c += WARP) {
+      const uint4 four = wr[c];
+      const unsigned words[4] = {four.x, four.y, four.z, four.w};
+      int wv[16];
+#pragma unroll
+      for (int u = 0; u < 4; u++)
+#pragma unroll
+        for (int b = 0; b < 4; b++) wv[4 * u + b] = codesToI8(words[u], b);
 #pragma unroll
       for (int k = 0; k < TOKEN_TILE; k++) {
         if (k < tn) {
-          int4 x = ((const int4*)(q + (size_t)(t0 + k) * Kw * 16))[c];
-          acc[k] = __dp4a(w3, x.w, __dp4a(w2, x.z, __dp4a(w1, x.y, __dp4a(w0, x.x, acc[k]))));
+          const int4* xr = (const int4*)(q + (size_t)(t0 + k) * Kw * 16) + 4 * c;
+          int a = acc[k];
+#pragma unroll
+          for (int u = 0; u < 4; u++) {
+            const int4 x = xr[u];
+            a = __dp4a(wv[4 * u + 3], x.w, __dp4a(wv[4 * u + 2], x.z, __dp4a(wv[4 * u + 1], x.y, __dp4a(wv[4 * u], x.x, a))));
+          }
+          acc[k] = a;
         }
       }
     }
