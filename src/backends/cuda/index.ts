@@ -235,6 +235,7 @@ export class CudaBackend implements Backend {
     if (have !== undefined && have.positions >= positions) return have.ptr;
     const n = Math.max(positions, 2 * (have?.positions ?? 0), 256);
     const data = ropeCosSinRows(headDim, base, n);
+    this.pending.flush(); // a held rotation may read the table about to be replaced
     if (have !== undefined && this.allocations.delete(have.ptr)) this.driver.free(have.ptr);
     const p = this.alloc(data.byteLength);
     this.driver.upload(p, data);
@@ -291,23 +292,27 @@ export class CudaBackend implements Backend {
         this.launch('ternary_float', Math.ceil(w.rows / 8), [32, 8], 0, [ptr(w.ptr), i32(w.rows), i32(w.cols), i32(w.words), ptr(x.ptr), ptr(0n), i32(0), ptr(0n), i32(x.rows), f32(w.scale), ptr(out.ptr)]);
       },
       rope: (a) => {
-        pending.flush();
         const x = act('rope', a.x);
-        const H = x.cols / a.headDim;
         const table = this.ropeTable(a.headDim, a.theta, a.startPos + x.rows);
-        this.launch('rope', blocks((x.rows * H * a.headDim) / 2), [256, 1], 0, [ptr(x.ptr), ptr(table), i32(x.rows), i32(H), i32(a.headDim), i32(a.startPos)]);
+        pending.rope({ x: x.ptr, heads: x.cols / a.headDim, rows: x.rows, headDim: a.headDim, startPos: a.startPos, table });
       },
       attention: (a) => {
-        pending.flush();
         const op = 'attention';
         const [out, q, k, v] = [act(op, a.out), act(op, a.q), act(op, a.k), act(op, a.v)];
         const cache = own(op, a.cache, CudaKvCache, 'KV cache');
         const T = q.rows;
-        if (a.headDim > ATTENTION_MAX_HEAD_DIM) throw new UnsupportedOpError(this.name, op, `head dimension ${a.headDim} exceeds the ${ATTENTION_MAX_HEAD_DIM} one attention block keeps`);
-        // The cache rows [startPos, startPos + T) are contiguous: one launch appends k and v.
+        if (a.headDim > ATTENTION_MAX_HEAD_DIM) {
+          pending.flush();
+          throw new UnsupportedOpError(this.name, op, `head dimension ${a.headDim} exceeds the ${ATTENTION_MAX_HEAD_DIM} one attention block keeps`);
+        }
+        // The cache rows [startPos, startPos + T) are contiguous: appended with the held rotations of q and k in one
+        // launch, or by one launch of their own.
         const offset = BigInt(a.startPos * cache.kvDim * 4);
-        const n = T * cache.kvDim;
-        this.launch('kv_append', blocks(n), [256, 1], 0, [ptr(k.ptr), ptr(v.ptr), ptr(cache.k[a.layer] + offset), ptr(cache.v[a.layer] + offset), i32(n)]);
+        const append = { k: k.ptr, v: v.ptr, kvHeads: a.numKvHeads, kCache: cache.k[a.layer] + offset, vCache: cache.v[a.layer] + offset };
+        if (!pending.appendAfterRope(q.ptr, append)) {
+          const n = T * cache.kvDim;
+          this.launch('kv_append', blocks(n), [256, 1], 0, [ptr(k.ptr), ptr(v.ptr), ptr(append.kCache), ptr(append.vCache), i32(n)]);
+        }
         this.launch(op, T * a.numHeads, [ATTENTION_THREADS, 1], 0, [
           ptr(q.ptr), ptr(cache.k[a.layer]), ptr(cache.v[a.layer]), ptr(out.ptr), i32(T), i32(a.numHeads), i32(a.numKvHeads), i32(a.headDim), i32(a.startPos), f32(1 / Math.sqrt(a.headDim)),
         ]);

@@ -1,16 +1,17 @@
 /**
  * Launches the cuda backend holds back for a moment so that ops the model runs back to back become one kernel
- * (at decode sizes a launch costs more than the work in it). Two kinds of chain are fused:
+ * (at decode sizes a launch costs more than the work in it). Three kinds of chain are fused:
  * - row-wise ops (bitnet.cu `row_fused`): an element-wise op (add, relu²·up, silu·up), then an RMSNorm of its
  *   output, then the per-token quantisation of that — e.g. the residual add, the next norm and its quantisation;
- * - per-token products of one quantised input (`ternary_int8_multi`): q, k, v or gate, up.
+ * - per-token products of one quantised input (`ternary_int8_multi`): q, k, v or gate, up;
+ * - RoPE on q and on k, and the append of k and v to the cache by the attention that follows (`rope_append`).
  * A held launch is issued when the next op cannot join it, and before anything else touches device memory (every
  * other op, read, write, release: the backend calls flush()). Each fused kernel computes what its parts compute
  * alone, bit for bit (bitnet.cu), so fusing changes speed, not results. `enabled: false` issues every launch at once.
  */
 import type { DevicePtr, KernelArg } from './driver.js';
 
-export type Launch = (name: 'row_fused' | 'ternary_int8' | 'ternary_int8_multi' | 'ternary_gemm', grid: number, block: [number, number], shared: number, args: KernelArg[]) => void;
+export type Launch = (name: 'row_fused' | 'ternary_int8' | 'ternary_int8_multi' | 'ternary_gemm' | 'rope_append', grid: number, block: [number, number], shared: number, args: KernelArg[]) => void;
 
 const ptr = (value: DevicePtr): KernelArg => ({ type: 'ptr', value });
 const i32 = (value: number): KernelArg => ({ type: 'i32', value });
@@ -46,9 +47,28 @@ export interface Product {
 
 const MAX_PRODUCTS = 3;
 
+/** A RoPE call: `x` (rows × heads × headDim) rotated in place at positions startPos.. from the cos | sin `table`. */
+export interface Rope {
+  readonly x: DevicePtr;
+  readonly heads: number;
+  readonly rows: number;
+  readonly headDim: number;
+  readonly startPos: number;
+  readonly table: DevicePtr;
+}
+/** Where an attention call appends: k and v rows (kvHeads heads) and the cache rows at its startPos. */
+export interface Append {
+  readonly k: DevicePtr;
+  readonly v: DevicePtr;
+  readonly kvHeads: number;
+  readonly kCache: DevicePtr;
+  readonly vCache: DevicePtr;
+}
+
 export class PendingLaunches {
   private row: RowChain | null = null;
   private products: { x: QuantizedInput; items: Product[] } | null = null;
+  private ropes: Rope[] = [];
 
   /** `gemmMinTokens`: products of at least that many tokens run on ternary_gemm (null: it is not loaded). */
   constructor(private readonly launch: Launch, readonly enabled: boolean, private readonly gemmMinTokens: number | null = null) {}
@@ -94,14 +114,50 @@ export class PendingLaunches {
     this.settle();
   }
 
+  /** RoPE on `r.x`: held, so that q's and k's rotations and the cache append of the attention after them are one launch. */
+  rope(r: Rope): void {
+    const [held] = this.ropes;
+    const joins = this.ropes.length === 1 && held.x !== r.x && held.rows === r.rows && held.headDim === r.headDim && held.startPos === r.startPos && held.table === r.table;
+    if (!joins) this.flush();
+    this.ropes.push(r);
+    this.settle();
+  }
+
+  /**
+   * The cache append of an attention call over q and k: fused into the held rotations of q and k when they are what
+   * is held (true: done), else everything held is issued first and the caller appends (false).
+   */
+  appendAfterRope(q: DevicePtr, a: Append): boolean {
+    const [rq, rk] = this.ropes;
+    if (this.ropes.length === 2 && rq.x === q && rk.x === a.k && rk.heads === a.kvHeads) {
+      this.ropes = [];
+      this.launchRopes(rq, rk, a);
+      return true;
+    }
+    this.flush();
+    return false;
+  }
+
   /** Issues whatever is held. */
   flush(): void {
     const r = this.row;
     const g = this.products;
+    const ropes = this.ropes;
     this.row = null;
     this.products = null;
+    this.ropes = [];
     if (r !== null) this.launchRow(r, null);
     if (g !== null) this.launchProducts(g.x, g.items);
+    if (ropes.length > 0) this.launchRopes(ropes[0], ropes[1] ?? null, null);
+  }
+
+  private launchRopes(first: Rope, second: Rope | null, append: Append | null): void {
+    const half = first.headDim / 2;
+    const threads = first.rows * (first.heads + (second?.heads ?? 0)) * half + (append === null ? 0 : first.rows * append.kvHeads * first.headDim);
+    this.launch('rope_append', Math.ceil(threads / 256), [256, 1], 0, [
+      ptr(first.x), i32(first.heads), ptr(second?.x ?? 0n), i32(second?.heads ?? 0), ptr(first.table), i32(first.rows), i32(first.headDim), i32(first.startPos),
+      ptr(append?.v ?? 0n), ptr(append?.kCache ?? 0n), ptr(append?.vCache ?? 0n),
+    ]);
   }
 
   private settle(): void {

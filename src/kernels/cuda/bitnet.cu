@@ -173,17 +173,33 @@ extern "C" __global__ void ternary_float(const unsigned* w, int N, int K, int Kw
   }
 }
 
-// Half-split RoPE from a cos | sin table [positions, D] built in float64 on the host; in place, one thread per pair.
-extern "C" __global__ void rope(float* x, const float* cs, int T, int H, int D, int startPos) {
+// Half-split RoPE from a cos | sin table [positions, D] built in float64 on the host, in place, one thread per pair,
+// on up to two buffers of T rows (q: H0 heads, k: H1 heads; H1 = 0 for one). When the attention that follows is
+// fused in (src/backends/cuda/pending.ts), kc and vc are the cache rows at startPos: each rotated k pair is also
+// written there, and v (H1 heads) is copied by threads of its own, so one launch replaces rope, rope and the append.
+extern "C" __global__ void rope_append(float* x0, int H0, float* x1, int H1, const float* cs, int T, int D, int startPos, const float* v, float* kc, float* vc) {
   int half = D / 2;
+  int pairs0 = T * H0 * half, pairs1 = T * H1 * half;
   int index = blockIdx.x * blockDim.x + threadIdx.x;
-  if (index >= T * H * half) return;
+  if (index >= pairs0 + pairs1) {
+    index -= pairs0 + pairs1;
+    if (vc != nullptr && index < T * H1 * D) vc[index] = v[index];
+    return;
+  }
+  bool second = index >= pairs0;
+  if (second) index -= pairs0;
+  int H = second ? H1 : H0;
   int i = index % half, th = index / half, t = th / H;
-  float* p = x + (size_t)th * D;
+  float* p = (second ? x1 : x0) + (size_t)th * D;
   const float* c = cs + (size_t)(startPos + t) * D;
-  float x0 = p[i], x1 = p[i + half];
-  p[i] = x0 * c[i] - x1 * c[half + i];
-  p[i + half] = x1 * c[i] + x0 * c[half + i];
+  float a = p[i], b = p[i + half];
+  float ra = a * c[i] - b * c[half + i], rb = b * c[i] + a * c[half + i];
+  p[i] = ra;
+  p[i + half] = rb;
+  if (second && kc != nullptr) {
+    kc[(size_t)th * D + i] = ra;
+    kc[(size_t)th * D + i + half] = rb;
+  }
 }
 
 // Causal GQA attention, one block of ATT_CHUNK threads per (row t, head h), over any number of cached positions:
