@@ -3,16 +3,40 @@
  * Properties: matches the naive product (V 1/17/33, d ragged and ×256, T 1..17, fromRow 0 … T − 1), with the error
  * scaled by Σ|terms| since logits cancel; the rows from fromRow equal the same rows of the fromRow = 0 result
  * (the model asks for the last row only when decoding); tied lm_head: with the embedding table as lm_head,
- * logits of an embedded token t are E · E[id_t].
+ * logits of an embedded token t are E · E[id_t]; a float16 or bfloat16 table gives the product of the values its
+ * bits widen to.
  */
 import fc from 'fast-check';
-import { lmHeadCase, embedCase } from './arbitraries.js';
+import { bf16ToNumber, f16ToNumber, numberToF16 } from '../src/formats/float16.js';
+import { fromArray } from '../src/tensor.js';
+import { lmHeadCase, embedCase, type Mat } from './arbitraries.js';
 import { forEachBackend, load, uploadMatrix } from './backends.js';
 import { expectClose } from './expect-close.js';
 import { naiveEmbed, naiveLmHead } from './math.js';
 import { widened } from './tolerances.js';
 
+/**
+ * A table stored in 16 bits as checkpoints ship it (float16: GGUF; bfloat16: HF): the bits, and the exact values they
+ * widen to. Values beyond float16's range are clamped first (65504 is its largest); tiny ones become subnormal or 0.
+ */
+function sixteenBit(m: Mat, dtype: 'f16' | 'bf16'): { bits: Uint16Array; values: Float64Array } {
+  const bits = Uint16Array.from(m.data, (x) => {
+    if (dtype === 'f16') return numberToF16(Math.max(-65504, Math.min(65504, x)));
+    return new Uint32Array(Float32Array.of(x).buffer)[0] >>> 16; // every 16-bit pattern is a bfloat16
+  });
+  return { bits, values: Float64Array.from(bits, (h) => (dtype === 'f16' ? f16ToNumber(h) : bf16ToNumber(h))) };
+}
+
 forEachBackend('lmHead', (b) => {
+  b.property('16-bit tables (float16, bfloat16) give the product of the values they widen to', fc.tuple(lmHeadCase, fc.constantFrom('f16' as const, 'bf16' as const)), async ([{ x, table, fromRow }, dtype]) => {
+    const backend = b.backend;
+    const { bits, values } = sixteenBit(table, dtype);
+    const out = backend.allocate(x.rows - fromRow, table.rows);
+    backend.ops.lmHead({ out, x: load(backend, x), table: backend.uploadMatrix(fromArray(dtype, [table.rows, table.cols], bits)), fromRow });
+    const want = naiveLmHead(x.data, x.rows, x.cols, values, table.rows, fromRow);
+    expectClose(`lmHead (${dtype} table)`, await backend.read(out), want.logits, b.tolerance('lmHead'), { scale: want.scale, cols: table.rows });
+  });
+
   b.property('matches the naive E · x for rows ≥ fromRow', lmHeadCase, async ({ x, table, fromRow }) => {
     const backend = b.backend;
     const out = backend.allocate(x.rows - fromRow, table.rows);

@@ -25,7 +25,10 @@ describe.skipIf(unavailable !== null)(`cuda attention over 13,000 positions [emu
     const v = draw(n * kvDim, () => 1, kvDim);
 
     const cache = backend.allocateKvCache(1, n, kvDim) as unknown as { k: bigint[]; v: bigint[] };
-    driver.upload(cache.k[0], k.subarray(0, prefix * kvDim));
+    // The backend keeps keys transposed, [kvDim][capacity] (bitnet.cu's attention); values as rows.
+    const kT = new Float32Array(kvDim * n);
+    for (let j = 0; j < prefix; j++) for (let c = 0; c < kvDim; c++) kT[c * n + j] = k[j * kvDim + c];
+    driver.upload(cache.k[0], kT);
     driver.upload(cache.v[0], v.subarray(0, prefix * kvDim));
     const load = (rows: number, cols: number, data: Float32Array) => {
       const buf = backend.allocate(rows, cols);

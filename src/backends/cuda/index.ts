@@ -305,16 +305,16 @@ export class CudaBackend implements Backend {
           pending.flush();
           throw new UnsupportedOpError(this.name, op, `head dimension ${a.headDim} exceeds the ${ATTENTION_MAX_HEAD_DIM} one attention block keeps`);
         }
-        // The cache rows [startPos, startPos + T) are contiguous: appended with the held rotations of q and k in one
-        // launch, or by one launch of their own.
-        const offset = BigInt(a.startPos * cache.kvDim * 4);
-        const append = { k: k.ptr, v: v.ptr, kvHeads: a.numKvHeads, kCache: cache.k[a.layer] + offset, vCache: cache.v[a.layer] + offset };
+        // k and v go to positions [startPos, startPos + T): with the held rotations of q and k in one launch, or by
+        // one launch of their own. Keys are cached transposed ([kvDim][capacity], bitnet.cu's attention), values as rows.
+        const vCache = cache.v[a.layer] + BigInt(a.startPos * cache.kvDim * 4);
+        const append = { k: k.ptr, v: v.ptr, kvHeads: a.numKvHeads, kCache: cache.k[a.layer], vCache, capacity: cache.capacity, at: a.startPos };
         if (!pending.appendAfterRope(q.ptr, append)) {
           const n = T * cache.kvDim;
-          this.launch('kv_append', blocks(n), [256, 1], 0, [ptr(k.ptr), ptr(v.ptr), ptr(append.kCache), ptr(append.vCache), i32(n)]);
+          this.launch('kv_append', blocks(n), [256, 1], 0, [ptr(k.ptr), ptr(v.ptr), ptr(append.kCache), ptr(vCache), i32(n), i32(cache.kvDim), i32(cache.capacity), i32(a.startPos)]);
         }
         this.launch(op, T * a.numHeads, [ATTENTION_THREADS, 1], 0, [
-          ptr(q.ptr), ptr(cache.k[a.layer]), ptr(cache.v[a.layer]), ptr(out.ptr), i32(T), i32(a.numHeads), i32(a.numKvHeads), i32(a.headDim), i32(a.startPos), f32(1 / Math.sqrt(a.headDim)),
+          ptr(q.ptr), ptr(cache.k[a.layer]), ptr(cache.v[a.layer]), ptr(out.ptr), i32(T), i32(a.numHeads), i32(a.numKvHeads), i32(a.headDim), i32(a.startPos), f32(1 / Math.sqrt(a.headDim)), i32(cache.capacity),
         ]);
       },
       siluMul: (a) => elementwise('siluMul', PRE.siluMul, a.out, a.gate, a.up),

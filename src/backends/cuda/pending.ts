@@ -56,13 +56,18 @@ export interface Rope {
   readonly startPos: number;
   readonly table: DevicePtr;
 }
-/** Where an attention call appends: k and v rows (kvHeads heads) and the cache rows at its startPos. */
+/**
+ * Where an attention call appends: k and v rows (kvHeads heads) at position `at` of a cache layer of `capacity`
+ * positions — keys transposed (kCache: the layer's [kvDim][capacity]), values as rows (vCache: the row at `at`).
+ */
 export interface Append {
   readonly k: DevicePtr;
   readonly v: DevicePtr;
   readonly kvHeads: number;
   readonly kCache: DevicePtr;
   readonly vCache: DevicePtr;
+  readonly capacity: number;
+  readonly at: number;
 }
 
 export class PendingLaunches {
@@ -156,7 +161,7 @@ export class PendingLaunches {
     const threads = first.rows * (first.heads + (second?.heads ?? 0)) * half + (append === null ? 0 : first.rows * append.kvHeads * first.headDim);
     this.launch('rope_append', Math.ceil(threads / 256), [256, 1], 0, [
       ptr(first.x), i32(first.heads), ptr(second?.x ?? 0n), i32(second?.heads ?? 0), ptr(first.table), i32(first.rows), i32(first.headDim), i32(first.startPos),
-      ptr(append?.v ?? 0n), ptr(append?.kCache ?? 0n), ptr(append?.vCache ?? 0n),
+      ptr(append?.v ?? 0n), ptr(append?.kCache ?? 0n), ptr(append?.vCache ?? 0n), i32(append?.capacity ?? 0), i32(append?.at ?? 0),
     ]);
   }
 

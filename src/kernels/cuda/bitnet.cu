@@ -142,11 +142,12 @@ extern "C" __global__ void ternary_int8_multi(const unsigned* w0, int N0, float 
   else ternaryRowsInt8(w2, N2, Kw, q, s, T, beta2, y2, b - b0 - b1);
 }
 
-// Appends a call's k and v rows to the cache layer (n floats each, contiguous at the call's first position).
-extern "C" __global__ void kv_append(const float* k, const float* v, float* kc, float* vc, int n) {
+// Appends a call's k and v rows (T x kvDim, n = T * kvDim floats each) to the cache layer at positions appendPos..:
+// keys transposed into kc [kvDim][capacity] (see attention), values as rows into vc (the cache rows at appendPos).
+extern "C" __global__ void kv_append(const float* k, const float* v, float* kc, float* vc, int n, int kvDim, int capacity, int appendPos) {
   int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
-  kc[i] = k[i];
+  kc[(size_t)(i % kvDim) * capacity + appendPos + i / kvDim] = k[i];
   vc[i] = v[i];
 }
 
@@ -175,9 +176,10 @@ extern "C" __global__ void ternary_float(const unsigned* w, int N, int K, int Kw
 
 // Half-split RoPE from a cos | sin table [positions, D] built in float64 on the host, in place, one thread per pair,
 // on up to two buffers of T rows (q: H0 heads, k: H1 heads; H1 = 0 for one). When the attention that follows is
-// fused in (src/backends/cuda/pending.ts), kc and vc are the cache rows at startPos: each rotated k pair is also
-// written there, and v (H1 heads) is copied by threads of its own, so one launch replaces rope, rope and the append.
-extern "C" __global__ void rope_append(float* x0, int H0, float* x1, int H1, const float* cs, int T, int D, int startPos, const float* v, float* kc, float* vc) {
+// fused in (src/backends/cuda/pending.ts), each rotated k pair is also written to the cache at positions appendPos..
+// (kc: the layer's keys, transposed, see attention), and v (H1 heads) is copied to vc (the cache rows at appendPos) by
+// threads of its own, so one launch replaces rope, rope and the append.
+extern "C" __global__ void rope_append(float* x0, int H0, float* x1, int H1, const float* cs, int T, int D, int startPos, const float* v, float* kc, float* vc, int capacity, int appendPos) {
   int half = D / 2;
   int pairs0 = T * H0 * half, pairs1 = T * H1 * half;
   int index = blockIdx.x * blockDim.x + threadIdx.x;
@@ -189,7 +191,7 @@ extern "C" __global__ void rope_append(float* x0, int H0, float* x1, int H1, con
   bool second = index >= pairs0;
   if (second) index -= pairs0;
   int H = second ? H1 : H0;
-  int i = index % half, th = index / half, t = th / H;
+  int i = index % half, th = index / half, t = th / H, h = th % H;
   float* p = (second ? x1 : x0) + (size_t)th * D;
   const float* c = cs + (size_t)(startPos + t) * D;
   float a = p[i], b = p[i + half];
@@ -197,8 +199,8 @@ extern "C" __global__ void rope_append(float* x0, int H0, float* x1, int H1, con
   p[i] = ra;
   p[i + half] = rb;
   if (second && kc != nullptr) {
-    kc[(size_t)th * D + i] = ra;
-    kc[(size_t)th * D + i + half] = rb;
+    kc[(size_t)(h * D + i) * capacity + appendPos + t] = ra;
+    kc[(size_t)(h * D + i + half) * capacity + appendPos + t] = rb;
   }
 }
 
@@ -206,9 +208,11 @@ extern "C" __global__ void rope_append(float* x0, int H0, float* x1, int H1, con
 // keys are taken a chunk at a time (a thread per key), and the softmax is accumulated online — a running max m and
 // sum l, earlier sums and outputs rescaled by exp(m_old - m_new) when the max grows — so that no row of scores has to
 // fit in shared memory. Each thread owns output dimensions d = tid + i * ATT_CHUNK (D <= ATT_CHUNK * ATT_DIMS).
+// The keys are cached transposed, kc[kvh * D + d][position] with `capacity` positions a row, so that the threads of a
+// chunk, one key each, read consecutive addresses at every d; values stay rows (the threads read along d).
 #define ATT_CHUNK 128
 #define ATT_DIMS 4
-extern "C" __global__ void attention(const float* q, const float* kc, const float* vc, float* out, int T, int H, int Hkv, int D, int startPos, float scale) {
+extern "C" __global__ void attention(const float* q, const float* kc, const float* vc, float* out, int T, int H, int Hkv, int D, int startPos, float scale, int capacity) {
   __shared__ float qs[ATT_CHUNK * ATT_DIMS];
   __shared__ float p[ATT_CHUNK];
   int t = blockIdx.x / H, h = blockIdx.x % H, tid = threadIdx.x;
@@ -223,9 +227,9 @@ extern "C" __global__ void attention(const float* q, const float* kc, const floa
     int j = c0 + tid, chunk = min(ATT_CHUNK, n - c0);
     float s = -3.0e38f;
     if (j < n) {
-      const float* kr = kc + (size_t)j * kvDim + kvh * D;
+      const float* kr = kc + (size_t)kvh * D * capacity + j;
       float dot = 0.0f;
-      for (int d = 0; d < D; d++) dot += qs[d] * kr[d];
+      for (int d = 0; d < D; d++) dot += qs[d] * kr[(size_t)d * capacity];
       s = dot * scale;
     }
     float mNew = fmaxf(m, blockReduce(s, true));
@@ -253,9 +257,7 @@ extern "C" __global__ void attention(const float* q, const float* kc, const floa
 }
 
 // Table element (v, i): storage 0 float32, 1 float16, 2 bfloat16 (16-bit tables as u16), widened exactly.
-__device__ __forceinline__ float tableAt(const void* table, int storage, size_t at) {
-  if (storage == 0) return ((const float*)table)[at];
-  unsigned h = ((const unsigned short*)table)[at];
+__device__ __forceinline__ float widen16(unsigned h, int storage) {
   if (storage == 2) return __uint_as_float(h << 16);
   // IEEE half to float by its fields (exact; no cuda_fp16.h needed under NVRTC).
   unsigned sign = (h & 0x8000u) << 16, e = (h >> 10) & 0x1fu, m = h & 0x3ffu;
@@ -263,15 +265,39 @@ __device__ __forceinline__ float tableAt(const void* table, int storage, size_t 
   if (e == 31) return __uint_as_float(sign | 0x7f800000u | (m << 13));
   return __uint_as_float(sign | ((e + 112u) << 23) | (m << 13));
 }
+__device__ __forceinline__ float tableAt(const void* table, int storage, size_t at) {
+  if (storage == 0) return ((const float*)table)[at];
+  return widen16(((const unsigned short*)table)[at], storage);
+}
 
-// out[t, v] = table[v] . x[fromRow + t]: one warp per vocabulary row (8 per block).
+// out[t, v] = table[v] . x[fromRow + t]: one warp per vocabulary row (8 per block). The table is the largest read of
+// a decode step (2B-4T: 656 MB of float16), so where rows are whole 16-byte pieces (d a multiple of 8 for 16-bit
+// tables, of 4 for float32) each lane loads 16 bytes at a time, 512 bytes a warp; other widths go element by element.
 extern "C" __global__ void lm_head(const void* table, int storage, int V, int d, const float* x, int fromRow, int T, float* out) {
   int v = blockIdx.x * 8 + threadIdx.y;
   if (v >= V) return;
+  const int per = storage == 0 ? 4 : 8; // elements in 16 bytes
+  const bool wide = d % per == 0;
+  const uint4* row = (const uint4*)((const char*)table + (size_t)v * d * (storage == 0 ? 4 : 2));
   for (int t = 0; t < T; t++) {
     const float* xr = x + (size_t)(fromRow + t) * d;
     float acc = 0.0f;
-    for (int i = threadIdx.x; i < d; i += WARP) acc += tableAt(table, storage, (size_t)v * d + i) * xr[i];
+    if (wide) {
+      for (int c = threadIdx.x; c < d / per; c += WARP) {
+        const uint4 u = row[c];
+        const unsigned words[4] = {u.x, u.y, u.z, u.w};
+        const float* xs = xr + c * per;
+        if (storage == 0) {
+#pragma unroll
+          for (int k = 0; k < 4; k++) acc += __uint_as_float(words[k]) * xs[k];
+        } else {
+#pragma unroll
+          for (int k = 0; k < 4; k++) acc += widen16(words[k] & 0xffffu, storage) * xs[2 * k] + widen16(words[k] >> 16, storage) * xs[2 * k + 1];
+        }
+      }
+    } else {
+      for (int i = threadIdx.x; i < d; i += WARP) acc += tableAt(table, storage, (size_t)v * d + i) * xr[i];
+    }
     acc = warpSum(acc);
     if (threadIdx.x == 0) out[(size_t)t * V + v] = acc;
   }
