@@ -76,7 +76,7 @@ export interface BackendUnderTest {
 }
 
 /** Runs `suite` once per available backend, titled "`op` [`backend`]"; unavailable ones appear as skipped. */
-export function forEachBackend(op: OpName | 'read', suite: (b: BackendUnderTest) => void): void {
+export function forEachBackend(op: OpName | 'read' | 'argmaxRows', suite: (b: BackendUnderTest) => void): void {
   if (discovered.length === 0) throw new Error(`forEachBackend(${op}): no backend is registered (src/backends/registry.ts)`);
   if (discovered.every((d) => d.unavailable !== null)) {
     const why = discovered.map((d) => `${d.name}: ${d.unavailable}`).join('; ');

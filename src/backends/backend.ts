@@ -79,6 +79,11 @@ export interface Backend {
    * every token need not leave an array behind each time; else a new array.
    */
   read(x: ActivationBuffer, into?: Float64Array | Float32Array): Promise<Float64Array | Float32Array>;
+  /**
+   * Optional, for backends on a device: each row's argmax (src/argmax.ts: the lowest index on a tie; NaN never wins
+   * unless it is the row's first value), so that plain greedy decoding reads one integer a token, not the logits.
+   */
+  argmaxRows?(x: ActivationBuffer): Promise<Int32Array>;
   /** A host copy of quantized activations: int8 values [rows, cols] and the scales (per row s, or per block d). */
   readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array | Float32Array }>;
   dispose(): void;

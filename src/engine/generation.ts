@@ -9,7 +9,7 @@ import { IncrementalDetokenizer } from './detokenize.js';
 import type { ResolvedOptions } from './options.js';
 import { Rng } from '../random.js';
 import type { FinishReason, GenerationChunk, GenerationResult } from './result.js';
-import { sampleToken } from './sampling.js';
+import { isPlainGreedy, sampleToken } from './sampling.js';
 import { StopStringMatcher } from './stop.js';
 
 /** Prompts are prefilled in pieces of this many tokens, bounding buffer sizes and abort latency. */
@@ -47,9 +47,13 @@ export async function* generate(
     let logits = finish === null ? await prefill(model, cache, promptIds, throwIfAborted) : new Float64Array(0);
     const tPrefill = performance.now();
     let tFirst = tPrefill;
+    // Plain greedy decoding asks the model for the argmax itself (found on the device where the backend can): a step
+    // then reads one integer instead of the logits. `next` holds it; null means sample from `logits`.
+    const argmaxStep = isPlainGreedy(o.sampling) ? model.forwardArgmax?.bind(model) : undefined;
+    let next: number | null = null;
 
     while (finish === null) {
-      const token = sampleToken(logits, history, o.sampling, rng);
+      const token = next ?? sampleToken(logits, history, o.sampling, rng);
       if (generated.length === 0) tFirst = performance.now();
       generated.push(token);
       history.push(token);
@@ -69,8 +73,9 @@ export async function* generate(
       else {
         await yieldToEventLoop();
         throwIfAborted();
+        if (argmaxStep !== undefined) next = await argmaxStep(Int32Array.of(token), cache);
         // The last logits are sampled and done with: their array takes the next ones (no 0.5 MB of garbage a token).
-        logits = (await model.forward(Int32Array.of(token), cache, { reuse: logits })).data;
+        else logits = (await model.forward(Int32Array.of(token), cache, { reuse: logits })).data;
       }
     }
 

@@ -11,6 +11,7 @@ import {
   softmaxOf,
   type Candidates,
 } from './logits-processors.js';
+import { argmax } from '../argmax.js';
 import type { Rng } from '../random.js';
 
 export interface SamplingParams {
@@ -26,17 +27,15 @@ export interface SamplingParams {
   readonly repetitionPenalty: number;
 }
 
-/** Index of the largest value; the lowest index wins a tie (numpy argmax). */
-export function argmax(values: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-  return best;
-}
+export { argmax };
+
+/** Temperature 0 without a repetition penalty: the next token is the argmax of the logits as they are. */
+export const isPlainGreedy = (p: SamplingParams): boolean => p.temperature === 0 && p.repetitionPenalty === 1;
 
 export function sampleToken(logits: ArrayLike<number>, history: readonly number[], p: SamplingParams, rng: Rng): number {
   // Plain greedy reads the logits as they are: widening them to float64 first changes no comparison (every
   // float32 is a float64), and a copy a token is a megabyte at a 128k vocabulary.
-  if (p.temperature === 0 && p.repetitionPenalty === 1) return argmax(logits);
+  if (isPlainGreedy(p)) return argmax(logits);
   const work = Float64Array.from(logits);
   applyRepetitionPenalty(work, history, p.repetitionPenalty);
   if (p.temperature === 0) return argmax(work);

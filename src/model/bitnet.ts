@@ -5,6 +5,7 @@
  */
 import type { Backend, BackendInfo, DeviceWeights } from '../backends/backend.js';
 import { uploadWeights } from '../backends/upload.js';
+import { argmax } from '../argmax.js';
 import { Q8K_BLOCK, type ActivationBuffer, type KvCacheBuffer, type QuantizedBuffer, type TernaryHandle } from '../backends/ops.js';
 import { ContextLengthError, InvalidOptionError } from '../errors.js';
 import type { ModelConfig } from './config.js';
@@ -69,6 +70,8 @@ export class BitNetModel implements Model {
   private readonly states = new Map<number, RunState>();
   /** Forward passes share RunState buffers, so concurrent callers are served one pass at a time. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** forwardArgmax's logits on the host, for backends without argmaxRows. */
+  private argmaxLogits: Float64Array | Float32Array | undefined;
 
   /** `weights` in memory or read on demand (openCheckpoint); either way each piece is uploaded as it is read. */
   constructor(config: ModelConfig, weights: ModelWeights | WeightSource, backend: Backend, options: BitNetModelOptions = {}) {
@@ -126,12 +129,36 @@ export class BitNetModel implements Model {
   }
 
   forward(tokenIds: Int32Array, cache: KvCache, options: ForwardOptions = {}): Promise<Logits> {
-    const run = this.queue.then(() => this.forwardNow(tokenIds, cache, options));
+    return this.enqueue(async () => {
+      const logits = await this.forwardNow(tokenIds, cache, options);
+      const reuse = options.reuse;
+      const kind = this.backendInfo.precision === 'float64' ? Float64Array : Float32Array;
+      const into = reuse instanceof kind && reuse.length === logits.rows * this.config.vocabSize ? reuse : undefined;
+      return { rows: logits.rows, vocabSize: this.config.vocabSize, data: await this.backend.read(logits, into) };
+    });
+  }
+
+  forwardArgmax(tokenIds: Int32Array, cache: KvCache): Promise<number> {
+    return this.enqueue(async () => {
+      const logits = await this.forwardNow(tokenIds, cache, {});
+      if (this.backend.argmaxRows !== undefined) return (await this.backend.argmaxRows(logits))[logits.rows - 1];
+      // On the host: read into the array the previous step read into (a decode loop leaves no logits behind).
+      const V = this.config.vocabSize;
+      const last = this.argmaxLogits;
+      this.argmaxLogits = await this.backend.read(logits, last?.length === logits.rows * V ? last : undefined);
+      return argmax(this.argmaxLogits.subarray((logits.rows - 1) * V));
+    });
+  }
+
+  /** Runs `f` after every forward pass queued before it (one pass at a time: they share the run buffers). */
+  private enqueue<R>(f: () => Promise<R>): Promise<R> {
+    const run = this.queue.then(f);
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async forwardNow(tokenIds: Int32Array, cache: KvCache, options: ForwardOptions): Promise<Logits> {
+  /** The forward pass up to the logits, left on the backend (the last position's, or every position's). */
+  private async forwardNow(tokenIds: Int32Array, cache: KvCache, options: ForwardOptions): Promise<ActivationBuffer> {
     const c = this.config;
     const T = tokenIds.length;
     if (!(cache instanceof BitNetKvCache)) throw new InvalidOptionError('cache', 'must come from this model\'s createCache()');
@@ -210,10 +237,7 @@ export class BitNetModel implements Model {
     await trace?.('logits', -1, logits);
 
     cache.length = pos + T;
-    const reuse = options.reuse;
-    const kind = this.backendInfo.precision === 'float64' ? Float64Array : Float32Array;
-    const into = reuse instanceof kind && reuse.length === logits.rows * c.vocabSize ? reuse : undefined;
-    return { rows: logits.rows, vocabSize: c.vocabSize, data: await this.backend.read(logits, into) };
+    return logits;
   }
 
   /** Buffers for batch size T; kept for T = 1 (decode) and the most recent prefill size. */

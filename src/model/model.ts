@@ -68,5 +68,11 @@ export interface Model {
   createCache(capacity?: number): KvCache;
   /** Runs `tokenIds` at positions cache.length.. and appends them to the cache. */
   forward(tokenIds: Int32Array, cache: KvCache, options?: ForwardOptions): Promise<Logits>;
+  /**
+   * Runs `tokenIds` as forward does and returns the greedy next token, the argmax (src/argmax.ts) of the last
+   * position's logits — found on the backend where it can (Backend.argmaxRows), so that a greedy decode step reads
+   * one integer instead of the vocabulary's logits. Optional: a model without it is decoded from its logits.
+   */
+  forwardArgmax?(tokenIds: Int32Array, cache: KvCache): Promise<number>;
   dispose(): void;
 }

@@ -87,6 +87,7 @@ export class CudaBackend implements Backend {
   private readonly allocations = new Set<DevicePtr>();
   private readonly ropeTables = new Map<string, { positions: number; ptr: DevicePtr }>();
   private ids: { ptr: DevicePtr; capacity: number } | null = null;
+  private argmaxOut: { ptr: DevicePtr; capacity: number } | null = null;
   private readonly pending: PendingLaunches;
 
   private constructor(
@@ -208,6 +209,20 @@ export class CudaBackend implements Backend {
     return out;
   }
 
+  /** One launch per call, and an integer a row read back: greedy decoding's step (bitnet.cu argmax_rows). */
+  async argmaxRows(x: ActivationBuffer): Promise<Int32Array> {
+    this.pending.flush();
+    const b = own('argmaxRows', x, CudaActivations, 'activation buffer');
+    if (this.argmaxOut === null || this.argmaxOut.capacity < b.rows) {
+      if (this.argmaxOut !== null && this.allocations.delete(this.argmaxOut.ptr)) this.driver.free(this.argmaxOut.ptr);
+      this.argmaxOut = { ptr: this.alloc(Math.max(b.rows, 16) * 4), capacity: Math.max(b.rows, 16) };
+    }
+    this.launch('argmax_rows', b.rows, [1024, 1], 0, [ptr(b.ptr), i32(b.cols), ptr(this.argmaxOut.ptr)]);
+    const out = new Int32Array(b.rows);
+    this.driver.download(out, this.argmaxOut.ptr);
+    return out;
+  }
+
   async readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array }> {
     this.pending.flush();
     const b = own('readQuantized', x, CudaQuantized, 'quantized buffer');
@@ -226,6 +241,7 @@ export class CudaBackend implements Backend {
     this.allocations.clear();
     this.ropeTables.clear();
     this.ids = null;
+    this.argmaxOut = null;
   }
 
   /** The RoPE table (rope-cos-sin.ts) of (headDim, base) on the device, covering positions [0, positions). */

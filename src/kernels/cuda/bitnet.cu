@@ -308,3 +308,37 @@ extern "C" __global__ void embed(const void* table, int storage, int d, const in
   if (i >= T * d) return;
   out[i] = tableAt(table, storage, (size_t)ids[i / d] * d + i % d);
 }
+
+// Each row's argmax (src/argmax.ts): the lowest index of the largest value; NaN never wins unless it is the row's
+// first value. One block of 1024 threads per row, (value, index) pairs reduced through shared memory; greedy
+// decoding then reads one integer a token instead of the row.
+extern "C" __global__ void argmax_rows(const float* x, int cols, int* out) {
+  __shared__ float bestValue[1024];
+  __shared__ int bestIndex[1024];
+  const float* xr = x + (size_t)blockIdx.x * cols;
+  const int tid = threadIdx.x;
+  float best = __int_as_float(0xff800000); // -infinity: ties with it go to the lower index, NaNs never compare
+  int at = 0x7fffffff;
+  for (int i = tid; i < cols; i += blockDim.x) {
+    float v = xr[i];
+    if (v > best || (v == best && i < at)) {
+      best = v;
+      at = i;
+    }
+  }
+  bestValue[tid] = best;
+  bestIndex[tid] = at;
+  __syncthreads();
+  for (int o = blockDim.x / 2; o > 0; o >>= 1) {
+    if (tid < o) {
+      float v = bestValue[tid + o];
+      int i = bestIndex[tid + o];
+      if (v > bestValue[tid] || (v == bestValue[tid] && i < bestIndex[tid])) {
+        bestValue[tid] = v;
+        bestIndex[tid] = i;
+      }
+    }
+    __syncthreads();
+  }
+  if (tid == 0) out[blockIdx.x] = xr[0] != xr[0] || bestIndex[0] == 0x7fffffff ? 0 : bestIndex[0];
+}
