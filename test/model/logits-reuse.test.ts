@@ -51,7 +51,7 @@ describe.each(['reference', 'wasm'])('forward with reuse [%s]', (backend) => {
       }
     }));
 
-  it('the decode loop hands each token its previous logits back', () =>
+  it('the decode loop hands each token its previous logits back (sampling: greedy steps go through forwardArgmax)', () =>
     withEngine(backend, async (engine) => {
       const model = engine.model;
       const calls: { reuse: ForwardOptions['reuse']; data: Logits['data'] }[] = [];
@@ -61,10 +61,29 @@ describe.each(['reference', 'wasm'])('forward with reuse [%s]', (backend) => {
         calls.push({ reuse: options?.reuse, data: r.data });
         return r;
       };
-      const r = await engine.generate({ tokenIds: ids }, { greedy: true, maxTokens: 5, ignoreEos: true });
+      const r = await engine.generate({ tokenIds: ids }, { temperature: 0.8, seed: 3, maxTokens: 5, ignoreEos: true });
       expect(r.tokenIds).toHaveLength(5);
       expect(calls).toHaveLength(5); // the prompt, then 4 decode steps
       for (let i = 1; i < calls.length; i++) expect(calls[i].reuse).toBe(calls[i - 1].data);
       expect(calls.every((c) => c.data === calls[0].data)).toBe(true);
+    }));
+
+  it('greedy steps on the host (forwardArgmax without a device argmax) read each token into the same array', () =>
+    withEngine(backend, async (engine) => {
+      const model = engine.model;
+      const target = (model as unknown as { backend: { read: (x: unknown, into?: unknown) => Promise<Float32Array | Float64Array> } }).backend;
+      const intos: unknown[] = [];
+      const outs: unknown[] = [];
+      const read = target.read.bind(target);
+      target.read = async (x, into) => {
+        intos.push(into);
+        const out = await read(x, into);
+        outs.push(out);
+        return out;
+      };
+      const r = await engine.generate({ tokenIds: ids }, { greedy: true, maxTokens: 5, ignoreEos: true });
+      expect(r.tokenIds).toHaveLength(5);
+      expect(outs).toHaveLength(5); // the prompt's logits, then 4 greedy steps
+      for (let i = 2; i < outs.length; i++) expect(intos[i]).toBe(outs[i - 1]);
     }));
 });
