@@ -38,9 +38,9 @@ __device__ __forceinline__ void wmmaStore(int* p, const FragC& c, int ld) {
 #define GEMM_SLICES 4 // 16-wide slices of K per step: 64 codes, four words of a weight row
 
 extern "C" __global__ void __launch_bounds__(128) ternary_gemm(const unsigned* w, int N, int Kw, const signed char* q, const double* s, int T, float beta, float* y) {
-  __shared__ __align__(256) signed char as[GEMM_SLICES][GEMM_TILE * 16]; // [slice][token][16]: A row-major, ld 16
-  __shared__ __align__(256) signed char bs[GEMM_SLICES][GEMM_TILE * 16]; // [slice][output row][16]: B column-major, ld 16
-  __shared__ __align__(256) int cs[GEMM_TILE * GEMM_TILE];
+  alignas(256) __shared__ signed char as[GEMM_SLICES][GEMM_TILE * 16]; // [slice][token][16]: A row-major, ld 16
+  alignas(256) __shared__ signed char bs[GEMM_SLICES][GEMM_TILE * 16]; // [slice][output row][16]: B column-major, ld 16
+  alignas(256) __shared__ int cs[GEMM_TILE * GEMM_TILE];
   const int tilesT = (T + GEMM_TILE - 1) / GEMM_TILE;
   const int t0 = (blockIdx.x % tilesT) * GEMM_TILE, n0 = (blockIdx.x / tilesT) * GEMM_TILE;
   const int tid = threadIdx.x, warp = tid / WARP;

@@ -26,7 +26,6 @@
 #define __forceinline__ inline
 #define __shared__ static
 #define __launch_bounds__(...)
-#define __align__(n) __attribute__((aligned(n)))
 
 struct dim3 { unsigned x = 1, y = 1, z = 1; };
 struct alignas(16) int4 { int x, y, z, w; };
