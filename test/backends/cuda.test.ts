@@ -91,6 +91,7 @@ describe('cuda backend', () => {
     b.ops.siluMul({ out: y, gate: y, up: y });
     b.ops.reluSqMul({ out: y, gate: y, up: y });
     b.ops.add({ out: y, a: y, b: y });
+    await b.argmaxRows(y);
     b.dispose(); // issues the launches still held for fusion
     expect([...launched].sort().join(), "launched").toEqual([...KERNELS].sort().join());
   });
