@@ -5,6 +5,7 @@
  * Expected values here come from the CUDA programming guide's definitions, computed independently in TypeScript.
  */
 import { describe, expect, it } from 'vitest';
+import { i32, ptr } from '../../src/backends/cuda/driver.js';
 import { emulatorUnavailableReason, openEmulatedCudaDriver } from '../helpers/cuda-emulator/driver.js';
 
 const unavailable = emulatorUnavailableReason();
@@ -41,8 +42,6 @@ extern "C" __global__ void rows(int* out) {
 `;
 
 const KERNELS = ['shuffles', 'reverse', 'dp4a', 'stuck', 'rows'];
-const ptr = (value: bigint) => ({ type: 'ptr' as const, value });
-const i32 = (value: number) => ({ type: 'i32' as const, value });
 
 describe.skipIf(unavailable !== null)(`CUDA emulator${unavailable === null ? '' : ` skipped: ${unavailable}`}`, () => {
   const driver = openEmulatedCudaDriver();

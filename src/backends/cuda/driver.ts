@@ -6,6 +6,10 @@
 
 export type DevicePtr = bigint;
 export type KernelArg = { readonly type: 'ptr'; readonly value: DevicePtr } | { readonly type: 'i32' | 'f32'; readonly value: number };
+/** Kernel arguments by their C type: a device pointer, an int, a float. */
+export const ptr = (value: DevicePtr): KernelArg => ({ type: 'ptr', value });
+export const i32 = (value: number): KernelArg => ({ type: 'i32', value });
+export const f32 = (value: number): KernelArg => ({ type: 'f32', value });
 
 export interface CudaDriver {
   readonly deviceName: string;

@@ -12,9 +12,9 @@ import type { Backend, BackendDescriptor, BackendInfo, BackendOptions } from '..
 import { readTarget, withShapeChecks } from '../checks.js';
 import { ropeCosSinRows } from '../rope-cos-sin.js';
 import type { ActivationBuffer, ActivationScheme, BackendOps, KvCacheBuffer, MatrixHandle, QuantizedBuffer, TernaryHandle, VectorHandle } from '../ops.js';
-import { openCudaDriver, type CudaDriver, type DevicePtr, type KernelArg } from './driver.js';
+import { f32, i32, openCudaDriver, ptr, type CudaDriver, type DevicePtr, type KernelArg } from './driver.js';
 import { compileCached, type KernelCacheResult } from './kernel-cache.js';
-import { PendingLaunches, PRE } from './pending.js';
+import { PendingLaunches, PRE, type Pre } from './pending.js';
 import { BASE_KERNELS, GEMM_KERNELS, kernelSource as moduleSource, type KernelName } from './sources.js';
 
 /** The kernels of bitnet.cu, every one of which the backend needs. */
@@ -40,9 +40,6 @@ function own<T>(op: string, b: unknown, cls: new (...a: never[]) => T, what: str
   if (!(b instanceof cls)) throw new ShapeError(op, `a cuda-backend ${what}`, (b as object)?.constructor?.name ?? String(b));
   return b;
 }
-const ptr = (value: DevicePtr): KernelArg => ({ type: 'ptr', value });
-const i32 = (value: number): KernelArg => ({ type: 'i32', value });
-const f32 = (value: number): KernelArg => ({ type: 'f32', value });
 
 type Opened = { driver: CudaDriver; kernels: Map<string, unknown>; kernelSource: KernelCacheResult['source']; gemm: string };
 let opened: Promise<Opened> | null = null;
@@ -263,7 +260,7 @@ export class CudaBackend implements Backend {
     const act = (op: string, b: ActivationBuffer) => own(op, b, CudaActivations, 'activation buffer');
     const blocks = (n: number) => Math.ceil(n / 256);
     const pending = this.pending;
-    const elementwise = (op: string, pre: typeof PRE.add | typeof PRE.reluSqMul | typeof PRE.siluMul, out: ActivationBuffer, a: ActivationBuffer, b: ActivationBuffer) => {
+    const elementwise = (op: string, pre: Exclude<Pre, 0>, out: ActivationBuffer, a: ActivationBuffer, b: ActivationBuffer) => {
       const o = act(op, out);
       pending.elementwise(pre, act(op, a).ptr, act(op, b).ptr, o.ptr, o.rows, o.cols);
     };

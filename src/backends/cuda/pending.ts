@@ -9,13 +9,9 @@
  * other op, read, write, release: the backend calls flush()). Each fused kernel computes what its parts compute
  * alone, bit for bit (bitnet.cu), so fusing changes speed, not results. `enabled: false` issues every launch at once.
  */
-import type { DevicePtr, KernelArg } from './driver.js';
+import { f32, i32, ptr, type DevicePtr, type KernelArg } from './driver.js';
 
 export type Launch = (name: 'row_fused' | 'ternary_int8' | 'ternary_int8_multi' | 'ternary_gemm' | 'rope_append', grid: number, block: [number, number], shared: number, args: KernelArg[]) => void;
-
-const ptr = (value: DevicePtr): KernelArg => ({ type: 'ptr', value });
-const i32 = (value: number): KernelArg => ({ type: 'i32', value });
-const f32 = (value: number): KernelArg => ({ type: 'f32', value });
 
 /** bitnet.cu row_fused's element-wise step. */
 export const PRE = { none: 0, add: 1, reluSqMul: 2, siluMul: 3 } as const;
