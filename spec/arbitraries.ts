@@ -389,7 +389,7 @@ export interface AttentionCase {
   readonly noise: Mat; // [prefix + T, Hkv · D], for the other layer
 }
 
-/** GQA layouts: numHeads = numKvHeads · group with group ∈ {1, 2, 4} (2B-4T has group 4, formats §4.1). */
+/** GQA layouts: numHeads = numKvHeads · group with group ∈ {1, 2, 4, 8} (2B-4T has group 4, formats §4.1; 8 gives the cuda kernel two head groups a kv head). */
 /** Attention cases over contexts of up to `maxCtx` positions, with at least `minPrefix` of them cached earlier. */
 function attentionCases(o: { maxCtx: number; minPrefix: number; maxKvHeads: number; groups: number[]; headDims: number[]; rows: fc.Arbitrary<number> }): fc.Arbitrary<AttentionCase> {
   return fc
@@ -427,7 +427,7 @@ export const attentionCase: fc.Arbitrary<AttentionCase> = attentionCases({
   maxCtx: LIMITS.maxCtx,
   minPrefix: 0,
   maxKvHeads: 3,
-  groups: [1, 2, 4],
+  groups: [1, 2, 4, 8],
   headDims: [2, 4, 8, 16, 64, 100, 128],
   rows: fc.oneof(fc.constantFrom(1, LIMITS.maxRows), fc.integer({ min: 1, max: 8 })),
 });
@@ -440,7 +440,7 @@ export const longAttentionCase: fc.Arbitrary<AttentionCase> = attentionCases({
   maxCtx: 700,
   minPrefix: 129,
   maxKvHeads: 2,
-  groups: [1, 2],
+  groups: [1, 2, 4, 8],
   headDims: [2, 8, 64],
   rows: fc.integer({ min: 1, max: 4 }),
 });

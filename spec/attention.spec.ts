@@ -72,7 +72,7 @@ async function run(backend: Backend, c: AttentionCase, calls: readonly Call[], h
 }
 
 forEachBackend('attention', (b) => {
-  b.property('matches the naive softmax attention after a cached prefix (GQA group 1/2/4, D 2..128, T 1..17, 2 layers)', attentionCase, async (c) => {
+  b.property('matches the naive softmax attention after a cached prefix (GQA group 1/2/4/8, D 2..128, T 1..17, 2 layers)', attentionCase, async (c) => {
     const n = c.prefix + c.T;
     const calls = c.prefix > 0 ? [{ from: 0, to: c.prefix }, { from: c.prefix, to: n }] : [{ from: 0, to: n }];
     const outs = await run(b.backend, c, calls);

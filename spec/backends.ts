@@ -53,8 +53,11 @@ async function discover(): Promise<Discovered[]> {
     }
   }
   // Not a registered backend: the cuda backend and its kernel source run on the CPU (test/helpers/cuda-emulator),
-  // so that the kernels meet every spec where no GPU exists.
-  found.push({ name: EMULATED_CUDA, unavailable: emulatedCudaUnavailable(), create: async () => createEmulatedCudaBackend().backend });
+  // so that the kernels meet every spec where no GPU exists. Attention calls are split toward 4 blocks rather than
+  // a device's 256: the spec's calls (≤ 4 rows, ≤ 2 kv heads, ≤ 700 positions) then take both paths of the kernel —
+  // one block walking several chunks of keys, and several spans of chunks combined — where 256 would give every
+  // block a single chunk (that plan runs in test/backends/cuda-emulated-long-context.test.ts and the golden tests).
+  found.push({ name: EMULATED_CUDA, unavailable: emulatedCudaUnavailable(), create: async () => createEmulatedCudaBackend({ attentionBlocks: 4 }).backend });
   return found;
 }
 

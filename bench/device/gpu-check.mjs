@@ -152,6 +152,37 @@ await phase('dispatch', async () => {
   return { hostUsPerDispatch: host * 1000, usPerDispatchWithGpu: withGpu * 1000, decodeGemv6912x2560Us: gemvUs, packedWeightGBps: (N * K) / 4 / gemvUs / 1e3 };
 });
 
+// Attention alone at the 2B-4T shape (20 query heads over 5 kv heads, head dimension 128): one 512-token prefill
+// call, and one decode step at 512 and at 4,096 cached positions, in µs per call (repeated between reads).
+await phase('attention', async () => {
+  const b = await createBackend(BACKEND);
+  const [H, Hkv, D, ctx] = [20, 5, 128, 4096];
+  const r = rng(9);
+  const filled = (rows, cols) => {
+    const x = b.allocate(rows, cols);
+    b.write(x, Float32Array.from({ length: rows * cols }, () => r() - 0.5));
+    return x;
+  };
+  const cache = b.allocateKvCache(1, ctx + 1, Hkv * D);
+  const rows = (T) => ({ q: filled(T, H * D), k: filled(T, Hkv * D), v: filled(T, Hkv * D), out: b.allocate(T, H * D) });
+  const [prefill, step] = [rows(512), rows(1)];
+  const call = (x, startPos) => b.ops.attention({ ...x, cache, layer: 0, startPos, numHeads: H, numKvHeads: Hkv, headDim: D });
+  const usPerCall = async (x, startPos, n) => {
+    call(x, startPos);
+    await b.read(x.out);
+    const t = performance.now();
+    for (let i = 0; i < n; i++) call(x, startPos);
+    await b.read(x.out);
+    return ((performance.now() - t) / n) * 1000;
+  };
+  const prefill512Us = await usPerCall(prefill, 0, 20);
+  const decodeAt512Us = await usPerCall(step, 512, 200);
+  for (let p = 512; p < ctx; p += 512) call(prefill, p);
+  const decodeAt4096Us = await usPerCall(step, ctx, 200);
+  b.dispose();
+  return { prefill512Us, decodeAt512Us, decodeAt4096Us };
+});
+
 // CUDA: the NVRTC disk cache across processes (src/backends/cuda/kernel-cache.ts) — a fresh cache directory, two
 // processes: the first compiles and stores, the second loads the stored cubin; each says so in its features.
 if (BACKEND === 'cuda') {
@@ -219,6 +250,7 @@ for (const [name, p] of Object.entries(P)) line(name, p.ok ? 'ok' : `FAILED ${p.
 if (P.golden?.ok) line('tiny model perplexity', `${P.golden.perplexity.toFixed(6)} (oracle ${P.golden.oracle.toFixed(6)}, rel ${P.golden.relative.toExponential(2)}); decode ${P.golden.tinyModel.decodeTokensPerSecond.toFixed(1)} tok/s`);
 if (P['kernel-cache']?.ok) line('NVRTC disk cache', `first process ${P['kernel-cache'].first.seconds.toFixed(2)} s (compiled), second ${P['kernel-cache'].second.seconds.toFixed(2)} s (hit)`);
 if (P.dispatch?.ok) line('dispatch host cost', `${P.dispatch.hostUsPerDispatch.toFixed(1)} us; 6912x2560 GEMV ${P.dispatch.decodeGemv6912x2560Us.toFixed(1)} us (${P.dispatch.packedWeightGBps.toFixed(0)} GB/s packed)`);
+if (P.attention?.ok) line('attention (2B-4T heads)', `prefill 512 tokens ${P.attention.prefill512Us.toFixed(0)} us; decode at 512 ${P.attention.decodeAt512Us.toFixed(1)} us, at 4096 ${P.attention.decodeAt4096Us.toFixed(1)} us`);
 for (const { label } of variants) {
   const p = P[`bench-${label}`];
   if (p?.ok) line(`${SHAPE} ${label}`, `prefill ${p.prefill.toFixed(1)} tok/s (${PROMPT} tokens), decode ${p.decode.toFixed(2)} tok/s, load ${p.loadSeconds.toFixed(1)} s (${p.backend.threads} threads; ${p.backend.features.filter((f) => /launches|GEMM/.test(f)).join(', ')})`);

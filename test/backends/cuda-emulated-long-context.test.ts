@@ -3,7 +3,9 @@
  * kernel before this one refused more than 12,288 positions): 13,000 cached positions, written straight into the
  * device cache (filling it through attention calls would cost the emulator O(n²) fibers), then two new tokens
  * attend over all of them. Keys grow along the context so that the running max of the online softmax rises from one
- * block of keys to the next; the expected output is spec/math.ts's float64 softmax attention.
+ * block of keys to the next; the expected output is spec/math.ts's float64 softmax attention. Both ways the kernel
+ * divides the keys are checked: spans of keys in separate blocks, combined by the last to finish, and one block
+ * walking every chunk.
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/random.js';
@@ -12,9 +14,16 @@ import { createEmulatedCudaBackend, emulatedCudaUnavailable } from '../helpers/c
 
 const unavailable = emulatedCudaUnavailable();
 
+// The device's plan splits the 13,002 positions into 51 spans of 256 keys combined at the end; toward one block,
+// each block walks all 102 chunks of 128 keys with its online softmax.
+const PLANS = [
+  { name: 'split into spans (the device plan)', attentionBlocks: undefined },
+  { name: 'one block a head group', attentionBlocks: 1 },
+];
+
 describe.skipIf(unavailable !== null)(`cuda attention over 13,000 positions [emulated]${unavailable === null ? '' : ` skipped: ${unavailable}`}`, () => {
-  it('matches the float64 softmax attention, and a head dimension over 512 is refused by name', async () => {
-    const { backend, driver } = createEmulatedCudaBackend();
+  it.each(PLANS)('$name: matches the float64 softmax attention, and a head dimension over 512 is refused by name', async ({ attentionBlocks }) => {
+    const { backend, driver } = createEmulatedCudaBackend({ attentionBlocks });
     const [prefix, T, H, Hkv, D] = [13_000, 2, 4, 2, 8];
     const n = prefix + T;
     const kvDim = Hkv * D;

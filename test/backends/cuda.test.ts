@@ -5,16 +5,16 @@
  * float) — the marshalling a wrong order would silently break on a real device. The device itself is checked by
  * bench/device/gpu-check.mjs --backend cuda (docs/backends.md has its figures).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CudaBackend, cudaBackend, KERNELS } from '../../src/backends/cuda/index.js';
 import type { CudaDriver, DevicePtr, KernelArg } from '../../src/backends/cuda/driver.js';
+import { kernelSource } from '../../src/backends/cuda/sources.js';
 import { createBackend } from '../../src/backends/registry.js';
 import { BackendUnavailableError } from '../../src/errors.js';
 import { packTernaryRows } from '../../src/formats/ternary-rows.js';
 import { fromArray } from '../../src/tensor.js';
 
-const SOURCE = readFileSync(new URL('../../src/kernels/cuda/bitnet.cu', import.meta.url), 'utf8');
+const SOURCE = await kernelSource('bitnet.cu');
 
 /** Each kernel's parameter kinds, from its `extern "C" __global__ void name(...)` declaration. */
 function signatures(): Map<string, KernelArg['type'][]> {

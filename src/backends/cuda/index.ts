@@ -12,6 +12,7 @@ import type { Backend, BackendDescriptor, BackendInfo, BackendOptions } from '..
 import { readTarget, withShapeChecks } from '../checks.js';
 import { ropeCosSinRows } from '../rope-cos-sin.js';
 import type { ActivationBuffer, ActivationScheme, BackendOps, KvCacheBuffer, MatrixHandle, QuantizedBuffer, TernaryHandle, VectorHandle } from '../ops.js';
+import { ATTENTION_MAX_HEAD_DIM, ATTENTION_TARGET_BLOCKS, ATTENTION_THREADS, planAttention } from './attention-plan.js';
 import { f32, i32, openCudaDriver, ptr, type CudaDriver, type DevicePtr, type KernelArg } from './driver.js';
 import { compileCached, type KernelCacheResult } from './kernel-cache.js';
 import { PendingLaunches, PRE, type Pre } from './pending.js';
@@ -19,9 +20,6 @@ import { BASE_KERNELS, GEMM_KERNELS, kernelSource as moduleSource, type KernelNa
 
 /** The kernels of bitnet.cu, every one of which the backend needs. */
 export const KERNELS = BASE_KERNELS;
-/** attention's block size (ATT_CHUNK in bitnet.cu) and the head dimension it covers (ATT_CHUNK * ATT_DIMS). */
-const ATTENTION_THREADS = 128;
-const ATTENTION_MAX_HEAD_DIM = 512;
 
 class CudaActivations implements ActivationBuffer {
   constructor(readonly rows: number, readonly cols: number, readonly ptr: DevicePtr) {}
@@ -85,6 +83,9 @@ export class CudaBackend implements Backend {
   private readonly ropeTables = new Map<string, { positions: number; ptr: DevicePtr }>();
   private ids: { ptr: DevicePtr; capacity: number } | null = null;
   private argmaxOut: { ptr: DevicePtr; capacity: number } | null = null;
+  /** attention.cu's partial results and per-row counters (zeroed; the kernel leaves them at 0), when a call splits. */
+  private attentionPart: { ptr: DevicePtr; capacity: number } | null = null;
+  private attentionDone: { ptr: DevicePtr; capacity: number } | null = null;
   private readonly pending: PendingLaunches;
 
   private constructor(
@@ -94,6 +95,7 @@ export class CudaBackend implements Backend {
     private readonly kernelSource: KernelCacheResult['source'] | 'given' = 'given',
     fusion = process.env.BITNET_CUDA_FUSION !== 'off',
     private readonly gemm = kernels.has('ternary_gemm') ? 'tensor-core GEMM' : 'no tensor-core GEMM',
+    private readonly attentionBlocks = ATTENTION_TARGET_BLOCKS,
   ) {
     const launch = (name: KernelName, grid: number, block: [number, number], shared: number, args: KernelArg[]) => this.launch(name, grid, block, shared, args);
     this.pending = new PendingLaunches(launch, fusion, kernels.has('ternary_gemm') ? GEMM_MIN_TOKENS : null);
@@ -103,10 +105,11 @@ export class CudaBackend implements Backend {
   /**
    * A backend over a given driver and compiled kernels (tests stand a fake driver, or the CPU emulator, in for CUDA).
    * `fusion: false` launches every op at once instead of fusing chains (pending.ts); the default follows
-   * BITNET_CUDA_FUSION (on unless 'off').
+   * BITNET_CUDA_FUSION (on unless 'off'). `attentionBlocks` changes how many blocks an attention call is split
+   * toward (attention-plan.ts), so that tests can make a block walk many chunks or combine few spans.
    */
-  static withDriver(driver: CudaDriver, kernels: Map<string, unknown>, options: { fusion?: boolean } = {}): CudaBackend {
-    return new CudaBackend(driver, kernels, 'given', options.fusion);
+  static withDriver(driver: CudaDriver, kernels: Map<string, unknown>, options: { fusion?: boolean; attentionBlocks?: number } = {}): CudaBackend {
+    return new CudaBackend(driver, kernels, 'given', options.fusion, undefined, options.attentionBlocks);
   }
 
   static async create(options: BackendOptions = {}): Promise<CudaBackend> {
@@ -239,6 +242,18 @@ export class CudaBackend implements Backend {
     this.ropeTables.clear();
     this.ids = null;
     this.argmaxOut = null;
+    this.attentionPart = null;
+    this.attentionDone = null;
+  }
+
+  /** `have` if it holds `count` elements of 4 bytes, else a new allocation of at least that many (zeroed if asked). */
+  private scratch(have: { ptr: DevicePtr; capacity: number } | null, count: number, zero: boolean): { ptr: DevicePtr; capacity: number } {
+    if (have !== null && have.capacity >= count) return have;
+    if (have !== null && this.allocations.delete(have.ptr)) this.driver.free(have.ptr);
+    const capacity = Math.max(count, 2 * (have?.capacity ?? 0), 256);
+    const p = this.alloc(capacity * 4);
+    if (zero) this.driver.zero(p, capacity * 4);
+    return { ptr: p, capacity };
   }
 
   /** The RoPE table (rope-cos-sin.ts) of (headDim, base) on the device, covering positions [0, positions). */
@@ -319,15 +334,24 @@ export class CudaBackend implements Backend {
           throw new UnsupportedOpError(this.name, op, `head dimension ${a.headDim} exceeds the ${ATTENTION_MAX_HEAD_DIM} one attention block keeps`);
         }
         // k and v go to positions [startPos, startPos + T): with the held rotations of q and k in one launch, or by
-        // one launch of their own. Keys are cached transposed ([kvDim][capacity], bitnet.cu's attention), values as rows.
+        // one launch of their own. Keys are cached transposed ([kvDim][capacity], attention.cu), values as rows.
         const vCache = cache.v[a.layer] + BigInt(a.startPos * cache.kvDim * 4);
         const append = { k: k.ptr, v: v.ptr, kvHeads: a.numKvHeads, kCache: cache.k[a.layer], vCache, capacity: cache.capacity, at: a.startPos };
         if (!pending.appendAfterRope(q.ptr, append)) {
           const n = T * cache.kvDim;
           this.launch('kv_append', blocks(n), [256, 1], 0, [ptr(k.ptr), ptr(v.ptr), ptr(append.kCache), ptr(vCache), i32(n), i32(cache.kvDim), i32(cache.capacity), i32(a.startPos)]);
         }
-        this.launch(op, T * a.numHeads, [ATTENTION_THREADS, 1], 0, [
+        // Spans of keys split a call with too few blocks (decode) over more of them (attention-plan.ts).
+        const plan = planAttention(T, a.numHeads, a.numKvHeads, a.headDim, a.startPos, this.attentionBlocks);
+        let [part, done] = [0n, 0n];
+        if (plan.spans > 1) {
+          this.attentionPart = this.scratch(this.attentionPart, plan.partFloats, false);
+          this.attentionDone = this.scratch(this.attentionDone, plan.counters, true);
+          [part, done] = [this.attentionPart.ptr, this.attentionDone.ptr];
+        }
+        this.launch(op, plan.blocks, [ATTENTION_THREADS, 1], 0, [
           ptr(q.ptr), ptr(cache.k[a.layer]), ptr(cache.v[a.layer]), ptr(out.ptr), i32(T), i32(a.numHeads), i32(a.numKvHeads), i32(a.headDim), i32(a.startPos), f32(1 / Math.sqrt(a.headDim)), i32(cache.capacity),
+          i32(plan.span), i32(plan.spans), ptr(part), ptr(done),
         ]);
       },
       siluMul: (a) => elementwise('siluMul', PRE.siluMul, a.out, a.gate, a.up),

@@ -1,7 +1,7 @@
 /**
- * The CUDA modules' source text: each is src/kernels/cuda/common.cuh followed by its own file, so that the two
+ * The CUDA modules' source text: each is src/kernels/cuda/common.cuh followed by its own files, so that the two
  * modules share one copy of the reductions and the ternary-code unpacking without NVRTC include paths.
- * - bitnet.cu: every op (BASE_KERNELS); a device without it cannot run the backend;
+ * - bitnet.cu (+ attention.cu): every op (BASE_KERNELS); a device without it cannot run the backend;
  * - ternary-gemm.cu: the tensor-core prefill product (GEMM_KERNELS); optional — where it does not compile or load,
  *   prefill runs on bitnet.cu's ternary_int8 (same results).
  */
@@ -11,9 +11,16 @@ export type KernelName = (typeof BASE_KERNELS)[number] | (typeof GEMM_KERNELS)[n
 
 export type ModuleFile = 'bitnet.cu' | 'ternary-gemm.cu';
 
-/** common.cuh + `file`, read from the package (Node only: the browser bundle never loads the cuda backend). */
-export async function kernelSource(file: ModuleFile): Promise<string> {
+/** The files of each module after common.cuh, in order. */
+const MODULE_FILES: Record<ModuleFile, readonly string[]> = {
+  'bitnet.cu': ['bitnet.cu', 'attention.cu'],
+  'ternary-gemm.cu': ['ternary-gemm.cu'],
+};
+
+/** common.cuh + the module's files, read from the package (Node only: the browser bundle never loads the cuda backend). */
+export async function kernelSource(module: ModuleFile): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   const read = (name: string) => readFile(new URL(`../../kernels/cuda/${name}`, import.meta.url), 'utf8');
-  return `${await read('common.cuh')}\n${await read(file)}`;
+  const texts = await Promise.all(['common.cuh', ...MODULE_FILES[module]].map(read));
+  return texts.join('\n');
 }

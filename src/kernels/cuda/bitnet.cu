@@ -143,7 +143,7 @@ extern "C" __global__ void ternary_int8_multi(const unsigned* w0, int N0, float 
 }
 
 // Appends a call's k and v rows (T x kvDim, n = T * kvDim floats each) to the cache layer at positions appendPos..:
-// keys transposed into kc [kvDim][capacity] (see attention), values as rows into vc (the cache rows at appendPos).
+// keys transposed into kc [kvDim][capacity] (see attention.cu), values as rows into vc (the cache rows at appendPos).
 extern "C" __global__ void kv_append(const float* k, const float* v, float* kc, float* vc, int n, int kvDim, int capacity, int appendPos) {
   int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
@@ -177,7 +177,7 @@ extern "C" __global__ void ternary_float(const unsigned* w, int N, int K, int Kw
 // Half-split RoPE from a cos | sin table [positions, D] built in float64 on the host, in place, one thread per pair,
 // on up to two buffers of T rows (q: H0 heads, k: H1 heads; H1 = 0 for one). When the attention that follows is
 // fused in (src/backends/cuda/pending.ts), each rotated k pair is also written to the cache at positions appendPos..
-// (kc: the layer's keys, transposed, see attention), and v (H1 heads) is copied to vc (the cache rows at appendPos) by
+// (kc: the layer's keys, transposed, see attention.cu), and v (H1 heads) is copied to vc (the cache rows at appendPos) by
 // threads of its own, so one launch replaces rope, rope and the append.
 extern "C" __global__ void rope_append(float* x0, int H0, float* x1, int H1, const float* cs, int T, int D, int startPos, const float* v, float* kc, float* vc, int capacity, int appendPos) {
   int half = D / 2;
@@ -201,58 +201,6 @@ extern "C" __global__ void rope_append(float* x0, int H0, float* x1, int H1, con
   if (second && kc != nullptr) {
     kc[(size_t)(h * D + i) * capacity + appendPos + t] = ra;
     kc[(size_t)(h * D + i + half) * capacity + appendPos + t] = rb;
-  }
-}
-
-// Causal GQA attention, one block of ATT_CHUNK threads per (row t, head h), over any number of cached positions:
-// keys are taken a chunk at a time (a thread per key), and the softmax is accumulated online — a running max m and
-// sum l, earlier sums and outputs rescaled by exp(m_old - m_new) when the max grows — so that no row of scores has to
-// fit in shared memory. Each thread owns output dimensions d = tid + i * ATT_CHUNK (D <= ATT_CHUNK * ATT_DIMS).
-// The keys are cached transposed, kc[kvh * D + d][position] with `capacity` positions a row, so that the threads of a
-// chunk, one key each, read consecutive addresses at every d; values stay rows (the threads read along d).
-#define ATT_CHUNK 128
-#define ATT_DIMS 4
-extern "C" __global__ void attention(const float* q, const float* kc, const float* vc, float* out, int T, int H, int Hkv, int D, int startPos, float scale, int capacity) {
-  __shared__ float qs[ATT_CHUNK * ATT_DIMS];
-  __shared__ float p[ATT_CHUNK];
-  int t = blockIdx.x / H, h = blockIdx.x % H, tid = threadIdx.x;
-  int kvh = h / (H / Hkv), kvDim = Hkv * D, n = startPos + t + 1;
-  const float* qr = q + ((size_t)t * H + h) * D;
-  for (int d = tid; d < D; d += ATT_CHUNK) qs[d] = qr[d];
-  __syncthreads();
-  float m = -3.0e38f, l = 0.0f, o[ATT_DIMS];
-#pragma unroll
-  for (int i = 0; i < ATT_DIMS; i++) o[i] = 0.0f;
-  for (int c0 = 0; c0 < n; c0 += ATT_CHUNK) {
-    int j = c0 + tid, chunk = min(ATT_CHUNK, n - c0);
-    float s = -3.0e38f;
-    if (j < n) {
-      const float* kr = kc + (size_t)kvh * D * capacity + j;
-      float dot = 0.0f;
-      for (int d = 0; d < D; d++) dot += qs[d] * kr[(size_t)d * capacity];
-      s = dot * scale;
-    }
-    float mNew = fmaxf(m, blockReduce(s, true));
-    float e = j < n ? expf(s - mNew) : 0.0f;
-    p[tid] = e;
-    float alpha = expf(m - mNew); // 0 on the first chunk
-    l = l * alpha + blockReduce(e, false); // its barriers also publish p
-    m = mNew;
-#pragma unroll
-    for (int i = 0; i < ATT_DIMS; i++) {
-      int d = tid + i * ATT_CHUNK;
-      if (d >= D) break;
-      float acc = o[i] * alpha;
-      const float* vr = vc + (size_t)c0 * kvDim + kvh * D + d;
-      for (int jj = 0; jj < chunk; jj++) acc += p[jj] * vr[(size_t)jj * kvDim];
-      o[i] = acc;
-    }
-    __syncthreads(); // every thread has read p before the next chunk writes it
-  }
-#pragma unroll
-  for (int i = 0; i < ATT_DIMS; i++) {
-    int d = tid + i * ATT_CHUNK;
-    if (d < D) out[((size_t)t * H + h) * D + d] = o[i] / l;
   }
 }
 

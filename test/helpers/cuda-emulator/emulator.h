@@ -1,7 +1,8 @@
 // A CPU stand-in for the CUDA execution model, so that src/kernels/cuda/*.cu runs in CI without a GPU.
 //
 // The kernel source is compiled by the host C++ compiler with this header in front (driver.ts). Every CUDA thread
-// of a block is a fiber with its own stack; blocks run one after another on the calling OS thread. A fiber runs
+// of a block is a fiber with its own stack; blocks run one after another on the calling OS thread, in a scrambled
+// order (CUDA promises none: a kernel that assumes block 0 runs first, or the last block last, shows). A fiber runs
 // until it reaches a barrier: __syncthreads() releases when every live thread of the block has arrived, a warp
 // barrier (__syncwarp, and each warp shuffle) when every live lane of the warp has. Threads that have returned no
 // longer count, as on the hardware. A barrier nobody can release is reported as a deadlock, not hung.
@@ -152,6 +153,8 @@ inline void yield() { swapcontext(&me().context->uc, &scheduler()); }
 
 namespace emu {
 
+inline unsigned gcd(unsigned a, unsigned b) { return b == 0 ? a : gcd(b, a % b); }
+
 /** Runs every block of the launch; 0, or 1 on a deadlock (a barrier some live thread never reaches). */
 inline int run(Entry entry, void* const* params, unsigned grid, unsigned bx, unsigned by, unsigned sharedBytes) {
   Launch& l = launch();
@@ -167,7 +170,11 @@ inline int run(Entry entry, void* const* params, unsigned grid, unsigned bx, uns
   l.mmaA.assign(8 * n, 0);
   l.mmaB.assign(8 * n, 0);
   const unsigned warps = (n + 31) / 32;
-  for (unsigned b = 0; b < grid; b++) {
+  // Block i runs as block (i * stride + grid / 3) mod grid, stride coprime to grid: every block once, not in order.
+  unsigned stride = grid / 2 + 1;
+  while (grid > 1 && gcd(stride, grid) != 1) stride++;
+  for (unsigned i = 0; i < grid; i++) {
+    const unsigned b = static_cast<unsigned>((static_cast<unsigned long long>(i) * stride + grid / 3) % grid);
     l.blockIndex = dim3{b, 0, 0};
     // Shared memory starts as garbage on a GPU: NaN bytes here, so that a read before any write shows.
     l.dynamicShared.assign(sharedBytes + 16, 0xff);
@@ -284,6 +291,8 @@ inline void __syncthreads() {
   emu::yield();
 }
 inline void __syncwarp(unsigned = 0xffffffffu) { emu::warpBarrier(); }
+// Blocks run one at a time, so every write is visible to every later block without a fence.
+inline void __threadfence() {}
 template <class T> inline T __shfl_down_sync(unsigned, T v, int delta, int = 32) { return emu::exchange(v, emu::lane() + delta); }
 template <class T> inline T __shfl_up_sync(unsigned, T v, int delta, int = 32) { return emu::exchange(v, emu::lane() - delta); }
 template <class T> inline T __shfl_xor_sync(unsigned, T v, int mask, int = 32) { return emu::exchange(v, emu::lane() ^ mask); }

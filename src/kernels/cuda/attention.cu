@@ -1,0 +1,172 @@
+// Causal GQA attention over the device-resident KV cache, part of the base module (after common.cuh and bitnet.cu,
+// src/backends/cuda/sources.ts). The cache: keys transposed, kc[kvh * D + d][position] with `capacity` positions a
+// row, so that the threads of a chunk, one key each, read consecutive addresses at every d; values as rows
+// vc[position][kvh * D + d], so that threads owning consecutive d read consecutive addresses.
+//
+// One block of ATT_CHUNK threads serves, for one row t, up to ATT_HEADS query heads that share a kv head, so every key
+// and value it loads is used by all of them (2B-4T: four query heads a kv head, the cache read a quarter as often as
+// by a block per query head). It walks its keys a chunk at a time, a thread per key, with an online softmax: a running
+// max m, earlier outputs rescaled by exp(m_old - m_new) when the max grows, each thread's share of the sum l kept in
+// registers until the end; no row of scores has to fit in shared memory. Each thread owns output dimensions
+// d = tid + i * ATT_CHUNK (D <= ATT_CHUNK * ATT_DIMS).
+//
+// Spans: a decode step is one row over few kv heads (2B-4T: 5 blocks), too few to keep a device busy over a long
+// context, so the positions may be split into spans of `span` keys (a multiple of ATT_CHUNK), one block each
+// (src/backends/cuda/attention-plan.ts picks them). A block of a row with more than one span leaves its max, sum and
+// unnormalised output in `part`; the last block of its (row, kv head, head group) to finish — a counter in `done`,
+// put back to 0 by that block — combines them in span order, so the result does not depend on which block ran last.
+// All blocks of a row with one span write `out` themselves.
+#define ATT_CHUNK 128
+#define ATT_DIMS 4
+#define ATT_HEADS 4
+
+// The max (isMax) or sum over the block of every thread's v[0 .. ATT_HEADS), returned in v to every thread.
+__device__ void blockReduceHeads(float* v, bool isMax) {
+  __shared__ float part[ATT_HEADS][32];
+#pragma unroll
+  for (int hh = 0; hh < ATT_HEADS; hh++) {
+    for (int o = 16; o > 0; o >>= 1) {
+      float other = __shfl_down_sync(0xffffffffu, v[hh], o);
+      v[hh] = isMax ? fmaxf(v[hh], other) : v[hh] + other;
+    }
+  }
+  int lane = threadIdx.x % WARP, warp = threadIdx.x / WARP, warps = blockDim.x / WARP;
+  __syncthreads(); // every thread has read the previous call's part
+  if (lane == 0) {
+#pragma unroll
+    for (int hh = 0; hh < ATT_HEADS; hh++) part[hh][warp] = v[hh];
+  }
+  __syncthreads();
+#pragma unroll
+  for (int hh = 0; hh < ATT_HEADS; hh++) {
+    float r = part[hh][0];
+    for (int w = 1; w < warps; w++) r = isMax ? fmaxf(r, part[hh][w]) : r + part[hh][w];
+    v[hh] = r;
+  }
+}
+
+// Grid: T * Hkv * groups * spans blocks, groups = ceil((H / Hkv) / ATT_HEADS); block index
+// ((t * Hkv + kvh) * groups + g) * spans + s. part: [T][H][spans][2 + D] floats (m, l, output), done: [T * Hkv * groups]
+// ints, both unused (may be null) when spans == 1.
+extern "C" __global__ void attention(const float* q, const float* kc, const float* vc, float* out, int T, int H, int Hkv, int D, int startPos, float scale, int capacity, int span, int spans, float* part, int* done) {
+  __shared__ float qs[ATT_HEADS][ATT_CHUNK * ATT_DIMS];
+  __shared__ float p[ATT_HEADS][ATT_CHUNK];
+  __shared__ int isLast;
+  int G = H / Hkv, groups = (G + ATT_HEADS - 1) / ATT_HEADS;
+  int b = blockIdx.x, s = b % spans, counter = b / spans;
+  int g = counter % groups, kvh = (counter / groups) % Hkv, t = counter / groups / Hkv, tid = threadIdx.x;
+  int h0 = kvh * G + g * ATT_HEADS, nh = min(ATT_HEADS, G - g * ATT_HEADS), kvDim = Hkv * D;
+  int n = startPos + t + 1, rowSpans = (n + span - 1) / span;
+  if (s >= rowSpans) return; // this row's context ends before the span (the whole block leaves together)
+  int j0 = s * span, j1 = min(n, j0 + span);
+
+  // Heads past nh (a group smaller than ATT_HEADS) see q = 0: computed alongside, never written.
+#pragma unroll
+  for (int hh = 0; hh < ATT_HEADS; hh++) {
+    const float* qr = q + ((size_t)t * H + h0 + hh) * D;
+    for (int d = tid; d < D; d += ATT_CHUNK) qs[hh][d] = hh < nh ? qr[d] : 0.0f;
+  }
+  __syncthreads();
+  float m[ATT_HEADS], l[ATT_HEADS], o[ATT_HEADS][ATT_DIMS];
+#pragma unroll
+  for (int hh = 0; hh < ATT_HEADS; hh++) {
+    m[hh] = -3.0e38f;
+    l[hh] = 0.0f;
+#pragma unroll
+    for (int i = 0; i < ATT_DIMS; i++) o[hh][i] = 0.0f;
+  }
+  for (int c0 = j0; c0 < j1; c0 += ATT_CHUNK) {
+    int j = c0 + tid, chunk = min(ATT_CHUNK, j1 - c0);
+    float sc[ATT_HEADS], mx[ATT_HEADS], alpha[ATT_HEADS];
+#pragma unroll
+    for (int hh = 0; hh < ATT_HEADS; hh++) sc[hh] = -3.0e38f;
+    if (j < j1) {
+      const float* kr = kc + (size_t)kvh * D * capacity + j;
+      float dot[ATT_HEADS];
+#pragma unroll
+      for (int hh = 0; hh < ATT_HEADS; hh++) dot[hh] = 0.0f;
+      for (int d = 0; d < D; d++) {
+        float k = kr[(size_t)d * capacity];
+#pragma unroll
+        for (int hh = 0; hh < ATT_HEADS; hh++) dot[hh] += qs[hh][d] * k;
+      }
+#pragma unroll
+      for (int hh = 0; hh < ATT_HEADS; hh++) sc[hh] = dot[hh] * scale;
+    }
+#pragma unroll
+    for (int hh = 0; hh < ATT_HEADS; hh++) mx[hh] = sc[hh];
+    blockReduceHeads(mx, true);
+#pragma unroll
+    for (int hh = 0; hh < ATT_HEADS; hh++) {
+      float mNew = fmaxf(m[hh], mx[hh]);
+      float e = j < j1 ? expf(sc[hh] - mNew) : 0.0f;
+      p[hh][tid] = e;
+      alpha[hh] = expf(m[hh] - mNew); // 0 on the first chunk
+      l[hh] = l[hh] * alpha[hh] + e;
+      m[hh] = mNew;
+    }
+    __syncthreads(); // p is published
+#pragma unroll
+    for (int i = 0; i < ATT_DIMS; i++) {
+      int d = tid + i * ATT_CHUNK;
+      if (d >= D) break;
+      float acc[ATT_HEADS];
+#pragma unroll
+      for (int hh = 0; hh < ATT_HEADS; hh++) acc[hh] = o[hh][i] * alpha[hh];
+      const float* vr = vc + (size_t)c0 * kvDim + kvh * D + d;
+      for (int jj = 0; jj < chunk; jj++) {
+        float v = vr[(size_t)jj * kvDim];
+#pragma unroll
+        for (int hh = 0; hh < ATT_HEADS; hh++) acc[hh] += p[hh][jj] * v;
+      }
+#pragma unroll
+      for (int hh = 0; hh < ATT_HEADS; hh++) o[hh][i] = acc[hh];
+    }
+    __syncthreads(); // every thread has read p before the next chunk writes it
+  }
+  blockReduceHeads(l, false);
+
+  if (rowSpans == 1) {
+    for (int hh = 0; hh < nh; hh++) {
+#pragma unroll
+      for (int i = 0; i < ATT_DIMS; i++) {
+        int d = tid + i * ATT_CHUNK;
+        if (d < D) out[((size_t)t * H + h0 + hh) * D + d] = o[hh][i] / l[hh];
+      }
+    }
+    return;
+  }
+
+  for (int hh = 0; hh < nh; hh++) {
+    float* pr = part + (((size_t)t * H + h0 + hh) * spans + s) * (2 + D);
+    if (tid == 0) {
+      pr[0] = m[hh];
+      pr[1] = l[hh];
+    }
+#pragma unroll
+    for (int i = 0; i < ATT_DIMS; i++) {
+      int d = tid + i * ATT_CHUNK;
+      if (d < D) pr[2 + d] = o[hh][i];
+    }
+  }
+  __threadfence(); // this block's partials are visible device-wide before its count is
+  __syncthreads();
+  if (tid == 0) isLast = atomicAdd(done + counter, 1) == rowSpans - 1;
+  __syncthreads();
+  if (!isLast) return;
+  __threadfence();
+  // The last block: out = sum_s exp(m_s - M) o_s / sum_s exp(m_s - M) l_s, M = max_s m_s, spans in order. Read through
+  // volatile so that no copy of another block's partials cached before they were written is used.
+  for (int hh = 0; hh < nh; hh++) {
+    const volatile float* pr = part + ((size_t)t * H + h0 + hh) * spans * (2 + D);
+    float M = -3.0e38f, L = 0.0f;
+    for (int r = 0; r < rowSpans; r++) M = fmaxf(M, pr[r * (2 + D)]);
+    for (int r = 0; r < rowSpans; r++) L += pr[r * (2 + D) + 1] * expf(pr[r * (2 + D)] - M);
+    for (int d = tid; d < D; d += ATT_CHUNK) {
+      float acc = 0.0f;
+      for (int r = 0; r < rowSpans; r++) acc += pr[r * (2 + D) + 2 + d] * expf(pr[r * (2 + D)] - M);
+      out[((size_t)t * H + h0 + hh) * D + d] = acc / L;
+    }
+  }
+  if (tid == 0) done[counter] = 0; // ready for the next launch
+}
