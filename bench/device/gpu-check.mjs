@@ -5,9 +5,9 @@
  *  1. exactness: per-token and Q8_K int8 activations and the integer ternary sums equal the reference backend's
  *     on random inputs with .5 ties and ragged shapes;
  *  2. the shipped model's golden checks (test/helpers/float32-golden.ts): logits, greedy ids, held-out perplexity;
- *  3. host cost per dispatch through tfjs, and one 2B-4T-sized decode product's GPU time;
+ *  3. host cost per dispatch, and one 2B-4T-sized decode product's GPU time; attention alone at the 2B-4T heads;
  *  4. `bitnet synth` 2B-4T TQ2_0, then prefill (128 tokens) / decode (64) tokens/s for the backend and wasm through
- *     bench/engine-bitnet.mjs, greedy ids compared;
+ *     bench/engine-bitnet.mjs, greedy ids compared (cuda also with CUDA graphs on, and with fusion and the GEMM off);
  *  5. with --hf: HF transformers' BitNetForCausalLM (bf16, random weights of the same shape) as the baseline
  *     (bench/device/hf-baseline.py), in the same run;
  *  and for cuda, before 4: the NVRTC disk cache across two processes (compiled, then a hit).
@@ -212,10 +212,12 @@ await phase('synth', async () => {
 
 const PROMPT = Number(arg('prompt', '128'));
 const promptIds = Array.from({ length: PROMPT }, (_, i) => 1 + ((i * 7919) % (SHAPE === 'tiny' ? 500 : 30000)));
-// For cuda, the same engine again with fusion and the tensor-core GEMM off (one launch per op, prefill on the
-// warp-per-row product): what those two bought on this device, and the same greedy ids as they promise.
+// For cuda, the same engine again with CUDA graphs on (off by default until measured here), and with fusion and the
+// tensor-core GEMM off (one launch per op, prefill on the warp-per-row product): what each buys on this device, and
+// the same greedy ids as they promise. Each runs in a process of its own, so a crash in one leaves the others.
 const variants = [
   { label: BACKEND, backend: BACKEND, env: {} },
+  ...(BACKEND === 'cuda' ? [{ label: 'cuda-graphs', backend: 'cuda', env: { BITNET_CUDA_GRAPHS: 'on' } }] : []),
   ...(BACKEND === 'cuda' ? [{ label: 'cuda-plain', backend: 'cuda', env: { BITNET_CUDA_FUSION: 'off', BITNET_CUDA_TENSOR_CORES: 'off' } }] : []),
   ...(process.argv.includes('--no-wasm') ? [] : [{ label: 'wasm', backend: 'wasm', env: {} }]),
 ];
@@ -230,9 +232,10 @@ for (const { label, backend, env } of variants) {
     return { backend: out.backend, loadSeconds: out.loadSeconds, prefill: median('prefillTokensPerSecond'), decode: median('decodeTokensPerSecond'), runs: out.runs, firstIds: out.runs[0].firstIds, peakRssBytes: out.peakRssBytes };
   });
 }
-const [g, c, plain] = [results.phases[`bench-${BACKEND}`], results.phases['bench-wasm'], results.phases['bench-cuda-plain']];
+const [g, c, plain, graphs] = [results.phases[`bench-${BACKEND}`], results.phases['bench-wasm'], results.phases['bench-cuda-plain'], results.phases['bench-cuda-graphs']];
 if (g?.ok && c?.ok) results.sameGreedyIds = JSON.stringify(g.firstIds) === JSON.stringify(c.firstIds);
 if (g?.ok && plain?.ok) results.sameGreedyIdsFusedVsPlain = JSON.stringify(g.firstIds) === JSON.stringify(plain.firstIds);
+if (g?.ok && graphs?.ok) results.sameGreedyIdsGraphs = JSON.stringify(g.firstIds) === JSON.stringify(graphs.firstIds);
 save();
 
 if (process.argv.includes('--hf')) {
@@ -253,13 +256,16 @@ if (P.dispatch?.ok) line('dispatch host cost', `${P.dispatch.hostUsPerDispatch.t
 if (P.attention?.ok) line('attention (2B-4T heads)', `prefill 512 tokens ${P.attention.prefill512Us.toFixed(0)} us; decode at 512 ${P.attention.decodeAt512Us.toFixed(1)} us, at 4096 ${P.attention.decodeAt4096Us.toFixed(1)} us`);
 for (const { label } of variants) {
   const p = P[`bench-${label}`];
-  if (p?.ok) line(`${SHAPE} ${label}`, `prefill ${p.prefill.toFixed(1)} tok/s (${PROMPT} tokens), decode ${p.decode.toFixed(2)} tok/s, load ${p.loadSeconds.toFixed(1)} s (${p.backend.threads} threads; ${p.backend.features.filter((f) => /launches|GEMM/.test(f)).join(', ')})`);
+  if (p?.ok) line(`${SHAPE} ${label}`, `prefill ${p.prefill.toFixed(1)} tok/s (${PROMPT} tokens), decode ${p.decode.toFixed(2)} tok/s, load ${p.loadSeconds.toFixed(1)} s (${p.backend.threads} threads; ${p.backend.features.filter((f) => /launches|GEMM|graphs/.test(f)).join(', ')})`);
 }
 line(`same greedy ids (${BACKEND}, wasm)`, String(results.sameGreedyIds));
 if (plain !== undefined) line('same greedy ids (cuda, cuda-plain)', String(results.sameGreedyIdsFusedVsPlain));
+if (graphs !== undefined) line('same greedy ids (cuda, cuda-graphs)', String(results.sameGreedyIdsGraphs));
 const hf = P['hf-baseline'];
 if (hf?.ok) {
   line('HF transformers bf16', `prefill ${hf.prefillTokensPerSecond.toFixed(0)} tok/s (${hf.prefillTokens} tokens), decode ${hf.decodeTokensPerSecond.toFixed(2)} tok/s`);
-  if (g?.ok) line(`${BACKEND} / HF`, `prefill ${(g.prefill / hf.prefillTokensPerSecond).toFixed(2)}x (at ${PROMPT} vs ${hf.prefillTokens} tokens), decode ${(g.decode / hf.decodeTokensPerSecond).toFixed(2)}x`);
+  for (const [label, p] of [[BACKEND, g], ['cuda-graphs', graphs]]) {
+    if (p?.ok) line(`${label} / HF`, `prefill ${(p.prefill / hf.prefillTokensPerSecond).toFixed(2)}x (at ${PROMPT} vs ${hf.prefillTokens} tokens), decode ${(p.decode / hf.decodeTokensPerSecond).toFixed(2)}x`);
+  }
 }
 process.exit(0);

@@ -29,6 +29,17 @@ export interface CudaDriver {
   loadModule(cubin: Uint8Array, kernels: readonly string[]): Map<string, unknown>;
   launch(kernel: unknown, grid: number, block: [number, number], sharedBytes: number, args: readonly KernelArg[]): void;
   synchronize(): void;
+  /** CUDA graphs, where the driver has them (step-launches.ts replays a decode step as one). */
+  readonly graphs?: CudaGraphs;
+}
+
+/** Launches captured once and replayed with one call (the driver API's stream capture and graph launch). */
+export interface CudaGraphs {
+  /** The launches `record` makes, captured (not run) into an instantiated graph. */
+  capture(record: () => void): unknown;
+  /** Runs a captured graph on the default stream, after whatever was issued before it. */
+  launch(exec: unknown): void;
+  destroy(exec: unknown): void;
 }
 
 export class CudaError extends Error {}
@@ -113,6 +124,9 @@ export async function openCudaDriver(): Promise<CudaDriver> {
   const argBase = koffi.address(argBuffer) as bigint;
   // Slot i's address never changes: `params` is filled once, and a launch only writes the values.
   const params = BigUint64Array.from({ length: MAX_ARGS + 1 }, (_, i) => (i < MAX_ARGS ? argBase + BigInt(8 * i) : 0n));
+  /** While a graph is captured, launches go to this stream (captured, not run); otherwise to the default stream. */
+  let captureStream: unknown = null;
+  const graphs = openGraphs(cu, ck, (stream) => (captureStream = stream));
 
   return {
     deviceName: nameBuf.toString('utf8').replace(/\0.*$/s, ''),
@@ -166,8 +180,63 @@ export async function openCudaDriver(): Promise<CudaDriver> {
         else if (a.type === 'i32') argView.setInt32(8 * i, a.value, true);
         else argView.setFloat32(8 * i, a.value, true);
       }
-      ck(api.cuLaunchKernel(kernel, grid, 1, 1, block[0], block[1], 1, sharedBytes, null, params, null), 'cuLaunchKernel');
+      ck(api.cuLaunchKernel(kernel, grid, 1, 1, block[0], block[1], 1, sharedBytes, captureStream, params, null), 'cuLaunchKernel');
     },
     synchronize: () => ck(api.cuCtxSynchronize(), 'cuCtxSynchronize'),
+    graphs,
+  };
+}
+
+/**
+ * The graph calls, or undefined where the driver lacks them (before CUDA 11.4). Capture runs on a stream of its own
+ * (the default stream cannot be captured), created non-blocking so that capturing never waits on other work; the
+ * captured graph is launched on the default stream, so it stays in order with every other launch and copy.
+ */
+function openGraphs(cu: { func(sig: string): (...a: unknown[]) => number }, ck: (rc: number, what: string) => void, setCaptureStream: (s: unknown) => void): CudaGraphs | undefined {
+  let g: Record<'create' | 'begin' | 'end' | 'instantiate' | 'launch' | 'destroyExec' | 'destroyGraph', (...a: unknown[]) => number>;
+  try {
+    g = {
+      create: cu.func('int cuStreamCreate(_Out_ void **stream, unsigned int flags)'),
+      begin: cu.func('int cuStreamBeginCapture_v2(void *stream, int mode)'),
+      end: cu.func('int cuStreamEndCapture(void *stream, _Out_ void **graph)'),
+      instantiate: cu.func('int cuGraphInstantiateWithFlags(_Out_ void **exec, void *graph, unsigned long long flags)'),
+      launch: cu.func('int cuGraphLaunch(void *exec, void *stream)'),
+      destroyExec: cu.func('int cuGraphExecDestroy(void *exec)'),
+      destroyGraph: cu.func('int cuGraphDestroy(void *graph)'),
+    };
+  } catch {
+    return undefined;
+  }
+  let stream: unknown = null;
+  return {
+    capture(record) {
+      if (stream === null) {
+        const s = [null];
+        ck(g.create(s, 1), 'cuStreamCreate'); // CU_STREAM_NON_BLOCKING
+        stream = s[0];
+      }
+      ck(g.begin(stream, 2), 'cuStreamBeginCapture'); // CU_STREAM_CAPTURE_MODE_RELAXED
+      const graph = [null];
+      let recorded = false;
+      setCaptureStream(stream);
+      try {
+        record();
+        recorded = true;
+      } finally {
+        setCaptureStream(null);
+        const rc = g.end(stream, graph); // always ends the capture, even after a failed launch
+        if (!recorded && graph[0] !== null) g.destroyGraph(graph[0]);
+        if (rc !== 0 && recorded) throw new CudaError(`cuStreamEndCapture failed with CUDA error ${rc}`);
+      }
+      const exec = [null];
+      try {
+        ck(g.instantiate(exec, graph[0], 0), 'cuGraphInstantiateWithFlags');
+      } finally {
+        g.destroyGraph(graph[0]);
+      }
+      return exec[0];
+    },
+    launch: (exec) => ck(g.launch(exec, null), 'cuGraphLaunch'),
+    destroy: (exec) => ck(g.destroyExec(exec), 'cuGraphExecDestroy'),
   };
 }

@@ -13,10 +13,12 @@ import { readTarget, withShapeChecks } from '../checks.js';
 import { ropeCosSinRows } from '../rope-cos-sin.js';
 import type { ActivationBuffer, ActivationScheme, BackendOps, KvCacheBuffer, MatrixHandle, QuantizedBuffer, TernaryHandle, VectorHandle } from '../ops.js';
 import { ATTENTION_MAX_HEAD_DIM, ATTENTION_TARGET_BLOCKS, ATTENTION_THREADS, planAttention } from './attention-plan.js';
-import { f32, i32, openCudaDriver, ptr, type CudaDriver, type DevicePtr, type KernelArg } from './driver.js';
-import { compileCached, type KernelCacheResult } from './kernel-cache.js';
+import { f32, i32, ptr, type CudaDriver, type DevicePtr, type KernelArg } from './driver.js';
+import type { KernelCacheResult } from './kernel-cache.js';
+import { openCuda } from './open.js';
 import { PendingLaunches, PRE, type Pre } from './pending.js';
-import { BASE_KERNELS, GEMM_KERNELS, kernelSource as moduleSource, type KernelName } from './sources.js';
+import { BASE_KERNELS, type KernelName } from './sources.js';
+import { StepLaunches } from './step-launches.js';
 
 /** The kernels of bitnet.cu, every one of which the backend needs. */
 export const KERNELS = BASE_KERNELS;
@@ -39,37 +41,6 @@ function own<T>(op: string, b: unknown, cls: new (...a: never[]) => T, what: str
   return b;
 }
 
-type Opened = { driver: CudaDriver; kernels: Map<string, unknown>; kernelSource: KernelCacheResult['source']; gemm: string };
-let opened: Promise<Opened> | null = null;
-/** One driver, context and compiled module per process. */
-function cuda(): Promise<Opened> {
-  opened ??= (async () => {
-    if (typeof process === 'undefined' || process.versions?.node === undefined) throw new Error('CUDA needs Node (the driver API is reached through koffi)');
-    const driver = await openCudaDriver();
-    const compiled = await compileCached(driver, await moduleSource('bitnet.cu'), 'bitnet.cu', BASE_KERNELS);
-    const kernels = new Map(compiled.kernels);
-    const gemm = await loadGemm(driver, kernels);
-    return { driver, kernels, kernelSource: compiled.source, gemm };
-  })();
-  return opened;
-}
-
-/**
- * The tensor-core prefill module (ternary-gemm.cu) added to `kernels` where the device has int8 WMMA (sm_72 on) and
- * it compiles and loads; what info() says of it either way. BITNET_CUDA_TENSOR_CORES=off leaves it out.
- */
-async function loadGemm(driver: CudaDriver, kernels: Map<string, unknown>): Promise<string> {
-  if (process.env.BITNET_CUDA_TENSOR_CORES === 'off') return 'no tensor-core GEMM (BITNET_CUDA_TENSOR_CORES=off)';
-  if (driver.computeCapability < 72) return `no tensor-core GEMM (sm_${driver.computeCapability} has no int8 WMMA)`;
-  try {
-    const gemm = await compileCached(driver, await moduleSource('ternary-gemm.cu'), 'ternary-gemm.cu', GEMM_KERNELS);
-    for (const [name, fn] of gemm.kernels) kernels.set(name, fn);
-    return 'tensor-core GEMM';
-  } catch (err) {
-    return `no tensor-core GEMM (${(err as Error).message.split('\n')[0]})`;
-  }
-}
-
 /** A row of K codes or int8 activations on the device: padded to whole 64-code steps (zeros; bitnet.cu's header). */
 const paddedCodes = (K: number) => Math.ceil(K / 64) * 64;
 
@@ -87,6 +58,7 @@ export class CudaBackend implements Backend {
   private attentionPart: { ptr: DevicePtr; capacity: number } | null = null;
   private attentionDone: { ptr: DevicePtr; capacity: number } | null = null;
   private readonly pending: PendingLaunches;
+  private readonly steps: StepLaunches;
 
   private constructor(
     private readonly driver: CudaDriver,
@@ -96,7 +68,9 @@ export class CudaBackend implements Backend {
     fusion = process.env.BITNET_CUDA_FUSION !== 'off',
     private readonly gemm = kernels.has('ternary_gemm') ? 'tensor-core GEMM' : 'no tensor-core GEMM',
     private readonly attentionBlocks = ATTENTION_TARGET_BLOCKS,
+    graphs = process.env.BITNET_CUDA_GRAPHS === 'on',
   ) {
+    this.steps = new StepLaunches(driver, (bytes) => this.alloc(bytes), graphs);
     const launch = (name: KernelName, grid: number, block: [number, number], shared: number, args: KernelArg[]) => this.launch(name, grid, block, shared, args);
     this.pending = new PendingLaunches(launch, fusion, kernels.has('ternary_gemm') ? GEMM_MIN_TOKENS : null);
     this.ops = withShapeChecks(this.createOps());
@@ -106,21 +80,27 @@ export class CudaBackend implements Backend {
    * A backend over a given driver and compiled kernels (tests stand a fake driver, or the CPU emulator, in for CUDA).
    * `fusion: false` launches every op at once instead of fusing chains (pending.ts); the default follows
    * BITNET_CUDA_FUSION (on unless 'off'). `attentionBlocks` changes how many blocks an attention call is split
-   * toward (attention-plan.ts), so that tests can make a block walk many chunks or combine few spans.
+   * toward (attention-plan.ts), so that tests can make a block walk many chunks or combine few spans. `graphs`
+   * replays repeated steps as CUDA graphs (step-launches.ts); the default follows BITNET_CUDA_GRAPHS (off unless 'on').
    */
-  static withDriver(driver: CudaDriver, kernels: Map<string, unknown>, options: { fusion?: boolean; attentionBlocks?: number } = {}): CudaBackend {
-    return new CudaBackend(driver, kernels, 'given', options.fusion, undefined, options.attentionBlocks);
+  static withDriver(driver: CudaDriver, kernels: Map<string, unknown>, options: { fusion?: boolean; attentionBlocks?: number; graphs?: boolean } = {}): CudaBackend {
+    return new CudaBackend(driver, kernels, 'given', options.fusion, undefined, options.attentionBlocks, options.graphs);
+  }
+
+  /** Steps run launch by launch, captured as a graph, and replayed (step-launches.ts; for tests and benchmarks). */
+  get stepCounts(): Readonly<StepLaunches['counts']> {
+    return this.steps.counts;
   }
 
   static async create(options: BackendOptions = {}): Promise<CudaBackend> {
     if ((options.lmHead ?? 'exact') !== 'exact') throw new InvalidOptionError('lmHead', `the cuda backend keeps the table exact; got '${String(options.lmHead)}'`);
-    const { driver, kernels, kernelSource, gemm } = await cuda();
+    const { driver, kernels, kernelSource, gemm } = await openCuda();
     return new CudaBackend(driver, kernels, kernelSource, undefined, gemm);
   }
 
   info(): BackendInfo {
     const features = [`device: ${this.driver.deviceName}`, `sm_${this.driver.computeCapability}`, 'dp4a', 'nvrtc', `kernels: ${this.kernelSource}`];
-    return { name: this.name, precision: 'float32', threads: 1, features: [...features, this.pending.enabled ? 'fused launches' : 'unfused launches', this.gemm] };
+    return { name: this.name, precision: 'float32', threads: 1, features: [...features, this.pending.enabled ? 'fused launches' : 'unfused launches', this.gemm, this.steps.describe()] };
   }
 
   private alloc(bytes: number): DevicePtr {
@@ -130,7 +110,30 @@ export class CudaBackend implements Backend {
   }
 
   private launch(name: KernelName, grid: number, block: [number, number], shared: number, args: KernelArg[]): void {
-    this.driver.launch(this.kernels.get(name), Math.max(1, grid), block, shared, args);
+    this.steps.launch(this.kernels.get(name), Math.max(1, grid), block, shared, args);
+  }
+
+  /**
+   * Issues everything held (fusable launches, then the step's launches): before a read, a write or a free. An
+   * allocation needs none: no held launch can refer to memory that did not exist (freeing issues them first).
+   */
+  private flush(): void {
+    this.pending.flush();
+    this.steps.flush();
+  }
+
+  /** Frees device memory: after the step that may use it has been issued, and with no graph left pointing at it. */
+  private freeDevice(p: DevicePtr): void {
+    if (!this.allocations.delete(p)) return;
+    this.flush();
+    this.steps.forget();
+    this.driver.free(p);
+  }
+
+  /** The device address holding `startPos` for this step's kernels (step-launches.ts). */
+  private position(startPos: number): DevicePtr {
+    if (!this.steps.hasRoom(startPos)) this.flush();
+    return this.steps.position(startPos);
   }
 
   /**
@@ -177,10 +180,9 @@ export class CudaBackend implements Backend {
   }
 
   release(buffer: ActivationBuffer | QuantizedBuffer): void {
-    this.pending.flush();
     const ptrs = buffer instanceof CudaActivations ? [buffer.ptr] : buffer instanceof CudaQuantized ? [buffer.q, buffer.scale] : null;
     if (ptrs === null) throw new ShapeError('release', 'a buffer of the cuda backend', (buffer as object)?.constructor?.name ?? String(buffer));
-    for (const p of ptrs) if (this.allocations.delete(p)) this.driver.free(p);
+    for (const p of ptrs) this.freeDevice(p);
   }
 
   allocateKvCache(layers: number, capacity: number, kvDim: number): CudaKvCache {
@@ -189,20 +191,19 @@ export class CudaBackend implements Backend {
   }
 
   releaseKvCache(c: KvCacheBuffer): void {
-    this.pending.flush();
     const cache = own('releaseKvCache', c, CudaKvCache, 'KV cache');
-    for (const p of [...cache.k, ...cache.v]) if (this.allocations.delete(p)) this.driver.free(p);
+    for (const p of [...cache.k, ...cache.v]) this.freeDevice(p);
   }
 
   write(x: ActivationBuffer, data: ArrayLike<number>): void {
-    this.pending.flush();
+    this.flush();
     const b = own('write', x, CudaActivations, 'activation buffer');
     if (data.length !== b.rows * b.cols) throw new ShapeError('write', `${b.rows * b.cols} values`, `${data.length}`);
     this.driver.upload(b.ptr, Float32Array.from(data));
   }
 
   async read(x: ActivationBuffer, into?: Float64Array | Float32Array): Promise<Float32Array> {
-    this.pending.flush();
+    this.flush();
     const b = own('read', x, CudaActivations, 'activation buffer');
     const out = readTarget(Float32Array, b.rows * b.cols, into);
     this.driver.download(out, b.ptr);
@@ -214,17 +215,19 @@ export class CudaBackend implements Backend {
     this.pending.flush();
     const b = own('argmaxRows', x, CudaActivations, 'activation buffer');
     if (this.argmaxOut === null || this.argmaxOut.capacity < b.rows) {
-      if (this.argmaxOut !== null && this.allocations.delete(this.argmaxOut.ptr)) this.driver.free(this.argmaxOut.ptr);
+      if (this.argmaxOut !== null) this.freeDevice(this.argmaxOut.ptr);
       this.argmaxOut = { ptr: this.alloc(Math.max(b.rows, 16) * 4), capacity: Math.max(b.rows, 16) };
     }
+    // The argmax ends the step: with graphs on, a decode step's graph includes it.
     this.launch('argmax_rows', b.rows, [1024, 1], 0, [ptr(b.ptr), i32(b.cols), ptr(this.argmaxOut.ptr)]);
+    this.steps.flush();
     const out = new Int32Array(b.rows);
     this.driver.download(out, this.argmaxOut.ptr);
     return out;
   }
 
   async readQuantized(x: QuantizedBuffer): Promise<{ q: Int8Array; scale: Float64Array }> {
-    this.pending.flush();
+    this.flush();
     const b = own('readQuantized', x, CudaQuantized, 'quantized buffer');
     const padded = new Int8Array(b.rows * b.paddedCols);
     this.driver.download(padded, b.q);
@@ -236,7 +239,8 @@ export class CudaBackend implements Backend {
   }
 
   dispose(): void {
-    this.pending.flush();
+    this.flush();
+    this.steps.forget();
     for (const p of this.allocations) this.driver.free(p);
     this.allocations.clear();
     this.ropeTables.clear();
@@ -249,7 +253,7 @@ export class CudaBackend implements Backend {
   /** `have` if it holds `count` elements of 4 bytes, else a new allocation of at least that many (zeroed if asked). */
   private scratch(have: { ptr: DevicePtr; capacity: number } | null, count: number, zero: boolean): { ptr: DevicePtr; capacity: number } {
     if (have !== null && have.capacity >= count) return have;
-    if (have !== null && this.allocations.delete(have.ptr)) this.driver.free(have.ptr);
+    if (have !== null) this.freeDevice(have.ptr);
     const capacity = Math.max(count, 2 * (have?.capacity ?? 0), 256);
     const p = this.alloc(capacity * 4);
     if (zero) this.driver.zero(p, capacity * 4);
@@ -263,8 +267,8 @@ export class CudaBackend implements Backend {
     if (have !== undefined && have.positions >= positions) return have.ptr;
     const n = Math.max(positions, 2 * (have?.positions ?? 0), 256);
     const data = ropeCosSinRows(headDim, base, n);
-    this.pending.flush(); // a held rotation may read the table about to be replaced
-    if (have !== undefined && this.allocations.delete(have.ptr)) this.driver.free(have.ptr);
+    this.flush(); // a held rotation may read the table about to be replaced
+    if (have !== undefined) this.freeDevice(have.ptr);
     const p = this.alloc(data.byteLength);
     this.driver.upload(p, data);
     this.ropeTables.set(key, { positions: n, ptr: p });
@@ -282,12 +286,12 @@ export class CudaBackend implements Backend {
     // Ops that fuse go through `pending`; every other op first issues whatever it holds (their inputs may be there).
     const ops: BackendOps = {
       embed: (a) => {
-        pending.flush();
+        this.flush(); // the token ids are about to be overwritten: every launch that reads them goes first
         const out = act('embed', a.out);
         const table = a.table as CudaMatrix;
         const T = a.tokenIds.length;
         if (this.ids === null || this.ids.capacity < T) {
-          if (this.ids !== null && this.allocations.delete(this.ids.ptr)) this.driver.free(this.ids.ptr);
+          if (this.ids !== null) this.freeDevice(this.ids.ptr);
           this.ids = { ptr: this.alloc(Math.max(T, 256) * 4), capacity: Math.max(T, 256) };
         }
         this.driver.upload(this.ids.ptr, Int32Array.from(a.tokenIds));
@@ -322,7 +326,7 @@ export class CudaBackend implements Backend {
       rope: (a) => {
         const x = act('rope', a.x);
         const table = this.ropeTable(a.headDim, a.theta, a.startPos + x.rows);
-        pending.rope({ x: x.ptr, heads: x.cols / a.headDim, rows: x.rows, headDim: a.headDim, startPos: a.startPos, table });
+        pending.rope({ x: x.ptr, heads: x.cols / a.headDim, rows: x.rows, headDim: a.headDim, startPos: a.startPos, pos: this.position(a.startPos), table });
       },
       attention: (a) => {
         const op = 'attention';
@@ -333,15 +337,8 @@ export class CudaBackend implements Backend {
           pending.flush();
           throw new UnsupportedOpError(this.name, op, `head dimension ${a.headDim} exceeds the ${ATTENTION_MAX_HEAD_DIM} one attention block keeps`);
         }
-        // k and v go to positions [startPos, startPos + T): with the held rotations of q and k in one launch, or by
-        // one launch of their own. Keys are cached transposed ([kvDim][capacity], attention.cu), values as rows.
-        const vCache = cache.v[a.layer] + BigInt(a.startPos * cache.kvDim * 4);
-        const append = { k: k.ptr, v: v.ptr, kvHeads: a.numKvHeads, kCache: cache.k[a.layer], vCache, capacity: cache.capacity, at: a.startPos };
-        if (!pending.appendAfterRope(q.ptr, append)) {
-          const n = T * cache.kvDim;
-          this.launch('kv_append', blocks(n), [256, 1], 0, [ptr(k.ptr), ptr(v.ptr), ptr(append.kCache), ptr(vCache), i32(n), i32(cache.kvDim), i32(cache.capacity), i32(a.startPos)]);
-        }
-        // Spans of keys split a call with too few blocks (decode) over more of them (attention-plan.ts).
+        // Spans of keys split a call with too few blocks (decode) over more of them (attention-plan.ts). Scratch
+        // that grows is replaced before anything of this call is held (freeing the old ends the step).
         const plan = planAttention(T, a.numHeads, a.numKvHeads, a.headDim, a.startPos, this.attentionBlocks);
         let [part, done] = [0n, 0n];
         if (plan.spans > 1) {
@@ -349,8 +346,16 @@ export class CudaBackend implements Backend {
           this.attentionDone = this.scratch(this.attentionDone, plan.counters, true);
           [part, done] = [this.attentionPart.ptr, this.attentionDone.ptr];
         }
+        // k and v go to positions [startPos, startPos + T): with the held rotations of q and k in one launch, or by
+        // one launch of their own. Keys are cached transposed ([kvDim][capacity], attention.cu), values as rows.
+        const pos = this.position(a.startPos);
+        const append = { k: k.ptr, v: v.ptr, kvHeads: a.numKvHeads, kCache: cache.k[a.layer], vCache: cache.v[a.layer], capacity: cache.capacity, at: a.startPos };
+        if (!pending.appendAfterRope(q.ptr, append)) {
+          const n = T * cache.kvDim;
+          this.launch('kv_append', blocks(n), [256, 1], 0, [ptr(k.ptr), ptr(v.ptr), ptr(append.kCache), ptr(append.vCache), i32(n), i32(cache.kvDim), i32(cache.capacity), ptr(pos)]);
+        }
         this.launch(op, plan.blocks, [ATTENTION_THREADS, 1], 0, [
-          ptr(q.ptr), ptr(cache.k[a.layer]), ptr(cache.v[a.layer]), ptr(out.ptr), i32(T), i32(a.numHeads), i32(a.numKvHeads), i32(a.headDim), i32(a.startPos), f32(1 / Math.sqrt(a.headDim)), i32(cache.capacity),
+          ptr(q.ptr), ptr(cache.k[a.layer]), ptr(cache.v[a.layer]), ptr(out.ptr), i32(T), i32(a.numHeads), i32(a.numKvHeads), i32(a.headDim), ptr(pos), f32(1 / Math.sqrt(a.headDim)), i32(cache.capacity),
           i32(plan.span), i32(plan.spans), ptr(part), ptr(done),
         ]);
       },
@@ -372,7 +377,7 @@ export const cudaBackend: BackendDescriptor = {
   name: 'cuda',
   async unavailableReason() {
     try {
-      await cuda();
+      await openCuda();
       return null;
     } catch (err) {
       const message = (err as Error).message;

@@ -43,18 +43,23 @@ export interface Product {
 
 const MAX_PRODUCTS = 3;
 
-/** A RoPE call: `x` (rows × heads × headDim) rotated in place at positions startPos.. from the cos | sin `table`. */
+/**
+ * A RoPE call: `x` (rows × heads × headDim) rotated in place at positions startPos.. from the cos | sin `table`;
+ * `pos`: the device address holding startPos (step-launches.ts).
+ */
 export interface Rope {
   readonly x: DevicePtr;
   readonly heads: number;
   readonly rows: number;
   readonly headDim: number;
   readonly startPos: number;
+  readonly pos: DevicePtr;
   readonly table: DevicePtr;
 }
 /**
  * Where an attention call appends: k and v rows (kvHeads heads) at position `at` of a cache layer of `capacity`
- * positions — keys transposed (kCache: the layer's [kvDim][capacity]), values as rows (vCache: the row at `at`).
+ * positions — keys transposed (kCache: the layer's [kvDim][capacity]), values as rows (vCache: the layer's
+ * [capacity][kvDim]); the kernels read `at` from the device (rope's `pos`).
  */
 export interface Append {
   readonly k: DevicePtr;
@@ -118,7 +123,7 @@ export class PendingLaunches {
   /** RoPE on `r.x`: held, so that q's and k's rotations and the cache append of the attention after them are one launch. */
   rope(r: Rope): void {
     const [held] = this.ropes;
-    const joins = this.ropes.length === 1 && held.x !== r.x && held.rows === r.rows && held.headDim === r.headDim && held.startPos === r.startPos && held.table === r.table;
+    const joins = this.ropes.length === 1 && held.x !== r.x && held.rows === r.rows && held.headDim === r.headDim && held.pos === r.pos && held.table === r.table;
     if (!joins) this.flush();
     this.ropes.push(r);
     this.settle();
@@ -130,7 +135,7 @@ export class PendingLaunches {
    */
   appendAfterRope(q: DevicePtr, a: Append): boolean {
     const [rq, rk] = this.ropes;
-    if (this.ropes.length === 2 && rq.x === q && rk.x === a.k && rk.heads === a.kvHeads) {
+    if (this.ropes.length === 2 && rq.x === q && rk.x === a.k && rk.heads === a.kvHeads && rk.startPos === a.at) {
       this.ropes = [];
       this.launchRopes(rq, rk, a);
       return true;
@@ -156,8 +161,8 @@ export class PendingLaunches {
     const half = first.headDim / 2;
     const threads = first.rows * (first.heads + (second?.heads ?? 0)) * half + (append === null ? 0 : first.rows * append.kvHeads * first.headDim);
     this.launch('rope_append', Math.ceil(threads / 256), [256, 1], 0, [
-      ptr(first.x), i32(first.heads), ptr(second?.x ?? 0n), i32(second?.heads ?? 0), ptr(first.table), i32(first.rows), i32(first.headDim), i32(first.startPos),
-      ptr(append?.v ?? 0n), ptr(append?.kCache ?? 0n), ptr(append?.vCache ?? 0n), i32(append?.capacity ?? 0), i32(append?.at ?? 0),
+      ptr(first.x), i32(first.heads), ptr(second?.x ?? 0n), i32(second?.heads ?? 0), ptr(first.table), i32(first.rows), i32(first.headDim), ptr(first.pos),
+      ptr(append?.v ?? 0n), ptr(append?.kCache ?? 0n), ptr(append?.vCache ?? 0n), i32(append?.capacity ?? 0),
     ]);
   }
 

@@ -47,8 +47,9 @@ __device__ void blockReduceHeads(float* v, bool isMax) {
 
 // Grid: T * Hkv * groups * spans blocks, groups = ceil((H / Hkv) / ATT_HEADS); block index
 // ((t * Hkv + kvh) * groups + g) * spans + s. part: [T][H][spans][2 + D] floats (m, l, output), done: [T * Hkv * groups]
-// ints, both unused (may be null) when spans == 1.
-extern "C" __global__ void attention(const float* q, const float* kc, const float* vc, float* out, int T, int H, int Hkv, int D, int startPos, float scale, int capacity, int span, int spans, float* part, int* done) {
+// ints, both unused (may be null) when spans == 1. *pos: the call's first position (device memory, so that a decode
+// step's launches stay the same from token to token: src/backends/cuda/step-launches.ts).
+extern "C" __global__ void attention(const float* q, const float* kc, const float* vc, float* out, int T, int H, int Hkv, int D, const int* pos, float scale, int capacity, int span, int spans, float* part, int* done) {
   __shared__ float qs[ATT_HEADS][ATT_CHUNK * ATT_DIMS];
   __shared__ float p[ATT_HEADS][ATT_CHUNK];
   __shared__ int isLast;
@@ -56,7 +57,7 @@ extern "C" __global__ void attention(const float* q, const float* kc, const floa
   int b = blockIdx.x, s = b % spans, counter = b / spans;
   int g = counter % groups, kvh = (counter / groups) % Hkv, t = counter / groups / Hkv, tid = threadIdx.x;
   int h0 = kvh * G + g * ATT_HEADS, nh = min(ATT_HEADS, G - g * ATT_HEADS), kvDim = Hkv * D;
-  int n = startPos + t + 1, rowSpans = (n + span - 1) / span;
+  int n = *pos + t + 1, rowSpans = (n + span - 1) / span;
   if (s >= rowSpans) return; // this row's context ends before the span (the whole block leaves together)
   int j0 = s * span, j1 = min(n, j0 + span);
 

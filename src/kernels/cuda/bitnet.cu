@@ -142,13 +142,16 @@ extern "C" __global__ void ternary_int8_multi(const unsigned* w0, int N0, float 
   else ternaryRowsInt8(w2, N2, Kw, q, s, T, beta2, y2, b - b0 - b1);
 }
 
-// Appends a call's k and v rows (T x kvDim, n = T * kvDim floats each) to the cache layer at positions appendPos..:
-// keys transposed into kc [kvDim][capacity] (see attention.cu), values as rows into vc (the cache rows at appendPos).
-extern "C" __global__ void kv_append(const float* k, const float* v, float* kc, float* vc, int n, int kvDim, int capacity, int appendPos) {
+// Appends a call's k and v rows (T x kvDim, n = T * kvDim floats each) to the cache layer at positions *pos..:
+// keys transposed into kc [kvDim][capacity] (see attention.cu), values as rows into vc [capacity][kvDim].
+// Positions are read from device memory (src/backends/cuda/step-launches.ts), so a decode step's launches are the
+// same from token to token and can be replayed as one CUDA graph.
+extern "C" __global__ void kv_append(const float* k, const float* v, float* kc, float* vc, int n, int kvDim, int capacity, const int* pos) {
   int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n) return;
+  int appendPos = *pos;
   kc[(size_t)(i % kvDim) * capacity + appendPos + i / kvDim] = k[i];
-  vc[i] = v[i];
+  vc[(size_t)appendPos * kvDim + i] = v[i];
 }
 
 // Unquantised or Q8_K activations (the oracle's form x' = float32(q * d)): y[t, j] = beta * sum x' * t in float32.
@@ -175,17 +178,17 @@ extern "C" __global__ void ternary_float(const unsigned* w, int N, int K, int Kw
 }
 
 // Half-split RoPE from a cos | sin table [positions, D] built in float64 on the host, in place, one thread per pair,
-// on up to two buffers of T rows (q: H0 heads, k: H1 heads; H1 = 0 for one). When the attention that follows is
-// fused in (src/backends/cuda/pending.ts), each rotated k pair is also written to the cache at positions appendPos..
-// (kc: the layer's keys, transposed, see attention.cu), and v (H1 heads) is copied to vc (the cache rows at appendPos) by
-// threads of its own, so one launch replaces rope, rope and the append.
-extern "C" __global__ void rope_append(float* x0, int H0, float* x1, int H1, const float* cs, int T, int D, int startPos, const float* v, float* kc, float* vc, int capacity, int appendPos) {
-  int half = D / 2;
+// on up to two buffers of T rows (q: H0 heads, k: H1 heads; H1 = 0 for one) at positions *pos... When the attention
+// that follows is fused in (src/backends/cuda/pending.ts), each rotated k pair is also written to the cache at the
+// same positions (kc: the layer's keys, transposed, see attention.cu), and v (H1 heads) is copied to vc (the
+// layer's value rows, [capacity][H1 * D]) by threads of its own, so one launch replaces rope, rope and the append.
+extern "C" __global__ void rope_append(float* x0, int H0, float* x1, int H1, const float* cs, int T, int D, const int* pos, const float* v, float* kc, float* vc, int capacity) {
+  int half = D / 2, startPos = *pos, appendPos = startPos;
   int pairs0 = T * H0 * half, pairs1 = T * H1 * half;
   int index = blockIdx.x * blockDim.x + threadIdx.x;
   if (index >= pairs0 + pairs1) {
     index -= pairs0 + pairs1;
-    if (vc != nullptr && index < T * H1 * D) vc[index] = v[index];
+    if (vc != nullptr && index < T * H1 * D) vc[(size_t)appendPos * H1 * D + index] = v[index];
     return;
   }
   bool second = index >= pairs0;

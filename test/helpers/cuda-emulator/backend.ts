@@ -15,12 +15,12 @@ const sources = { base: await kernelSource('bitnet.cu'), gemm: await kernelSourc
 
 /**
  * A fresh emulated device with both modules loaded (bitnet.cu and the tensor-core GEMM, whose WMMA the emulator
- * defines layout-free); `fusion` and `attentionBlocks` as CudaBackend.withDriver takes them, `gemm: false` leaves the
- * GEMM module out.
+ * defines layout-free); `fusion`, `attentionBlocks` and `graphs` as CudaBackend.withDriver takes them, `gemm: false`
+ * leaves the GEMM module out.
  */
-export function createEmulatedCudaBackend(options: { fusion?: boolean; gemm?: boolean; attentionBlocks?: number } = {}): { backend: CudaBackend; driver: EmulatedCudaDriver } {
+export function createEmulatedCudaBackend(options: { fusion?: boolean; gemm?: boolean; attentionBlocks?: number; graphs?: boolean } = {}): { backend: CudaBackend; driver: EmulatedCudaDriver } {
   const driver = openEmulatedCudaDriver();
   const kernels = driver.loadModule(driver.compile(sources.base, 'bitnet.cu'), BASE_KERNELS);
   if (options.gemm ?? true) for (const [name, fn] of driver.loadModule(driver.compile(sources.gemm, 'ternary-gemm.cu'), GEMM_KERNELS)) kernels.set(name, fn);
-  return { backend: CudaBackend.withDriver(driver, kernels, { fusion: options.fusion, attentionBlocks: options.attentionBlocks }), driver };
+  return { backend: CudaBackend.withDriver(driver, kernels, { fusion: options.fusion, attentionBlocks: options.attentionBlocks, graphs: options.graphs }), driver };
 }

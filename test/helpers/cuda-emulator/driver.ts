@@ -70,8 +70,10 @@ const copyOut = libc.func('uint64_t memcpy(_Out_ void *dst, uint64_t src, size_t
 const copyWithin = libc.func('uint64_t memmove(uint64_t dst, uint64_t src, size_t n)');
 
 export interface EmulatedCudaDriver extends CudaDriver {
-  /** Launches so far, by kernel name. */
+  /** Launches so far, by kernel name (a graph's launches count when it runs, not when it is captured). */
   readonly launches: Map<string, number>;
+  /** Graphs captured, run, and alive (captured and not destroyed). */
+  readonly graphCounts: { captured: number; launched: number; alive: number };
 }
 
 export function openEmulatedCudaDriver(): EmulatedCudaDriver {
@@ -83,7 +85,16 @@ export function openEmulatedCudaDriver(): EmulatedCudaDriver {
   const params = BigUint64Array.from({ length: MAX_ARGS + 1 }, (_, i) => (i < MAX_ARGS ? (koffi.address(argBuffer) as bigint) + BigInt(8 * i) : 0n));
   /** A kernel handle: the loaded library's launcher and the kernel's name (each module is a library of its own). */
   type Handle = { readonly launch: (...a: unknown[]) => number; readonly name: string };
+  // A graph is the list of launches captured; while capturing, launches are recorded and any memory operation is
+  // refused (on a device it would run at once, outside the graph, or fail the capture).
+  type Captured = { handle: unknown; grid: number; block: [number, number]; shared: number; args: KernelArg[] };
+  let capturing: Captured[] | null = null;
+  const graphCounts = { captured: 0, launched: 0, alive: 0 };
+  const notCapturing = (what: string) => {
+    if (capturing !== null) throw new Error(`emulated CUDA: ${what} while a graph is being captured`);
+  };
   const inBounds = (p: bigint, bytes: number, what: string) => {
+    notCapturing(what);
     for (const [base, size] of live) if (p >= base && p + BigInt(bytes) <= base + BigInt(size)) return;
     throw new Error(`emulated CUDA: ${what} of ${bytes} bytes at 0x${p.toString(16)} is outside every allocation`);
   };
@@ -92,7 +103,9 @@ export function openEmulatedCudaDriver(): EmulatedCudaDriver {
     computeCapability: 90,
     compilerId: `emulator/${CXX}`,
     launches,
+    graphCounts,
     alloc(bytes) {
+      notCapturing('alloc');
       const p = BigInt(malloc(Math.max(bytes, 4)));
       if (p === 0n) throw new Error(`emulated CUDA: malloc(${bytes}) failed`);
       memset(p, 0xff, Math.max(bytes, 4));
@@ -100,6 +113,7 @@ export function openEmulatedCudaDriver(): EmulatedCudaDriver {
       return p;
     },
     free(p) {
+      notCapturing('free');
       if (!live.delete(p)) throw new Error(`emulated CUDA: free of 0x${p.toString(16)}, which is not allocated`);
       free(p);
     },
@@ -133,6 +147,10 @@ export function openEmulatedCudaDriver(): EmulatedCudaDriver {
       return out;
     },
     launch(handle, grid, block, sharedBytes, args: readonly KernelArg[]) {
+      if (capturing !== null) {
+        capturing.push({ handle, grid, block: [block[0], block[1]], shared: sharedBytes, args: [...args] });
+        return;
+      }
       const { launch, name } = handle as Handle;
       if (block[0] * block[1] > 1024) throw new Error(`emulated CUDA: a block of ${block[0] * block[1]} threads (at most 1024)`);
       if (sharedBytes > 48 * 1024) throw new Error(`emulated CUDA: ${sharedBytes} bytes of dynamic shared memory without opting in (at most 49152)`);
@@ -147,6 +165,32 @@ export function openEmulatedCudaDriver(): EmulatedCudaDriver {
       launches.set(name, (launches.get(name) ?? 0) + 1);
     },
     synchronize: () => undefined,
+    graphs: {
+      capture(record) {
+        notCapturing('capture');
+        capturing = [];
+        try {
+          record();
+          graphCounts.captured++;
+          graphCounts.alive++;
+          return { launches: capturing, destroyed: false };
+        } finally {
+          capturing = null;
+        }
+      },
+      launch(exec) {
+        const graph = exec as { launches: Captured[]; destroyed: boolean };
+        if (graph.destroyed) throw new Error('emulated CUDA: launch of a destroyed graph');
+        for (const l of graph.launches) driver.launch(l.handle, l.grid, l.block, l.shared, l.args);
+        graphCounts.launched++;
+      },
+      destroy(exec) {
+        const graph = exec as { destroyed: boolean };
+        if (graph.destroyed) throw new Error('emulated CUDA: a graph destroyed twice');
+        graph.destroyed = true;
+        graphCounts.alive--;
+      },
+    },
   };
   return driver;
 }
