@@ -22,6 +22,11 @@ export interface BackendInfo {
   readonly precision: 'float64' | 'float32';
   readonly threads: number;
   readonly features: readonly string[];
+  /**
+   * Tokens a prompt is prefilled in at a time where the backend wants other than the engine's default
+   * (generation.ts PREFILL_CHUNK): a GPU fills its cores only with long calls.
+   */
+  readonly prefillChunk?: number;
 }
 
 export interface DeviceLayerWeights {

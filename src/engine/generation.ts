@@ -12,7 +12,10 @@ import type { FinishReason, GenerationChunk, GenerationResult } from './result.j
 import { isPlainGreedy, sampleToken } from './sampling.js';
 import { StopStringMatcher } from './stop.js';
 
-/** Prompts are prefilled in pieces of this many tokens, bounding buffer sizes and abort latency. */
+/**
+ * Prompts are prefilled in pieces of this many tokens, bounding buffer sizes and abort latency, unless the backend
+ * asks for another size (BackendInfo.prefillChunk).
+ */
 export const PREFILL_CHUNK = 256;
 
 export async function* generate(
@@ -117,10 +120,11 @@ async function prefill(
   throwIfAborted: () => void,
 ): Promise<Float64Array | Float32Array> {
   let last: Float64Array | Float32Array | null = null;
-  for (let start = 0; start < ids.length; start += PREFILL_CHUNK) {
+  const chunk = model.backendInfo.prefillChunk ?? PREFILL_CHUNK;
+  for (let start = 0; start < ids.length; start += chunk) {
     throwIfAborted();
-    last = (await model.forward(Int32Array.from(ids.slice(start, start + PREFILL_CHUNK)), cache)).data;
-    if (start + PREFILL_CHUNK < ids.length) await yieldToEventLoop();
+    last = (await model.forward(Int32Array.from(ids.slice(start, start + chunk)), cache)).data;
+    if (start + chunk < ids.length) await yieldToEventLoop();
   }
   return last as Float64Array | Float32Array;
 }

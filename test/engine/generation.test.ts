@@ -3,7 +3,7 @@
  * chunks, cancellation, and the context bound — behaviour the real model cannot be steered into on demand.
  */
 import { describe, expect, it } from 'vitest';
-import { generate } from '../../src/engine/generation.js';
+import { generate, PREFILL_CHUNK } from '../../src/engine/generation.js';
 import { resolveOptions, type GenerateOptions } from '../../src/engine/options.js';
 import { GenerationStream } from '../../src/engine/stream.js';
 import { AbortError, ContextLengthError } from '../../src/errors.js';
@@ -68,6 +68,19 @@ describe('generation loop', () => {
     expect(r.finishReason).toBe('length');
     // The last sampled token is not fed back: one prefill plus two decode steps.
     expect(model.forwardCalls).toBe(3);
+  });
+
+  it('prefills a prompt in pieces of PREFILL_CHUNK tokens, or of the size the backend asks for', async () => {
+    const prompt = Array<number>(600).fill(2);
+    const plain = new ScriptedModel(fakeConfig({ contextLength: 1024 }), () => 2);
+    await run(plain, prompt, { maxTokens: 2 }).result;
+    expect(plain.forwardSizes).toEqual([PREFILL_CHUNK, PREFILL_CHUNK, 600 - 2 * PREFILL_CHUNK, 1]);
+    class LongCallModel extends ScriptedModel {
+      override readonly backendInfo = { ...new ScriptedModel(fakeConfig(), () => 2).backendInfo, prefillChunk: 250 };
+    }
+    const asking = new LongCallModel(fakeConfig({ contextLength: 1024 }), () => 2);
+    await run(asking, prompt, { maxTokens: 2 }).result;
+    expect(asking.forwardSizes).toEqual([250, 250, 100, 1]);
   });
 
   it('stops when prompt plus generated tokens fill the context, without overrunning the cache', async () => {

@@ -32,6 +32,8 @@ export class ScriptedModel implements Model {
   readonly backendName = 'fake';
   readonly backendInfo = { name: 'fake', precision: 'float64' as const, threads: 1, features: [] };
   forwardCalls = 0;
+  /** Tokens of each forward call, in order. */
+  readonly forwardSizes: number[] = [];
   constructor(readonly config: ModelConfig, private readonly script: (position: number) => number) {}
 
   /** Every cache handed out, so tests can check that each was released. */
@@ -46,6 +48,7 @@ export class ScriptedModel implements Model {
     const c = cache as FakeCache;
     if (c.length + tokenIds.length > c.capacity) throw new ContextLengthError(c.length + tokenIds.length, c.capacity, 'sequence');
     this.forwardCalls++;
+    this.forwardSizes.push(tokenIds.length);
     const V = this.config.vocabSize;
     const rows = options.logits === 'all' ? tokenIds.length : 1;
     const data = new Float64Array(rows * V);

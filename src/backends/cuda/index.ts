@@ -46,6 +46,12 @@ const paddedCodes = (K: number) => Math.ceil(K / 64) * 64;
 
 /** Prefill calls of at least this many tokens take the tensor-core GEMM; fewer, the warp-per-row product. */
 export const GEMM_MIN_TOKENS = 32;
+/**
+ * Prompt tokens a prefill call takes (BackendInfo.prefillChunk): the GEMM's grid is 64-token tiles × 64-row tiles,
+ * and at the engine's default of 256 tokens a 2560-row product is 160 blocks — barely more than an H100/H200 has
+ * multiprocessors (132); 1,024 tokens give 640. Activations for 1,024 tokens of 2B-4T are ~100 MB.
+ */
+const CUDA_PREFILL_CHUNK = 1024;
 
 export class CudaBackend implements Backend {
   readonly name = 'cuda';
@@ -100,7 +106,8 @@ export class CudaBackend implements Backend {
 
   info(): BackendInfo {
     const features = [`device: ${this.driver.deviceName}`, `sm_${this.driver.computeCapability}`, 'dp4a', 'nvrtc', `kernels: ${this.kernelSource}`];
-    return { name: this.name, precision: 'float32', threads: 1, features: [...features, this.pending.enabled ? 'fused launches' : 'unfused launches', this.gemm, this.steps.describe()] };
+    const all = [...features, this.pending.enabled ? 'fused launches' : 'unfused launches', this.gemm, this.steps.describe()];
+    return { name: this.name, precision: 'float32', threads: 1, features: all, prefillChunk: CUDA_PREFILL_CHUNK };
   }
 
   private alloc(bytes: number): DevicePtr {
