@@ -1,6 +1,7 @@
 /**
  * The generation loop: prefill the prompt, then sample → detokenize → check stops → decode one token, until EOS,
  * maxTokens, a stop string, a full context or an abort. An async generator of chunks that returns the result.
+ * Without stop strings the next token's forward pass starts before this one's text is decoded (they overlap).
  */
 import { AbortError, ContextLengthError, InvalidOptionError } from '../errors.js';
 import type { Model } from '../model/model.js';
@@ -36,6 +37,8 @@ export async function* generate(
   // Prompt plus generated tokens never exceed the context; the last token is sampled, never fed back.
   const room = Math.min(o.maxTokens, context - promptIds.length);
   const cache = model.createCache(Math.max(1, Math.min(context, promptIds.length + room - 1)));
+  /** A forward pass started ahead of its turn (below), until it has been awaited. */
+  let ahead: Promise<void> | null = null;
   try {
     const rng = new Rng(o.seed);
     const detok = new IncrementalDetokenizer(tokenizer, promptIds);
@@ -55,6 +58,18 @@ export async function* generate(
     const argmaxStep = isPlainGreedy(o.sampling) ? model.forwardArgmax?.bind(model) : undefined;
     let next: number | null = null;
 
+    // The forward pass that feeds `token` back: the next token's argmax, or (sampling) its logits. Each is started
+    // after yieldThenCheck: a turn of the event loop (timers, I/O, abort events), then the abort check.
+    const step = async (token: number): Promise<void> => {
+      if (argmaxStep !== undefined) next = await argmaxStep(Int32Array.of(token), cache);
+      // The last logits are sampled and done with: their array takes the next ones (no 0.5 MB of garbage a token).
+      else logits = (await model.forward(Int32Array.of(token), cache, { reuse: logits })).data;
+    };
+    const yieldThenCheck = async (): Promise<void> => {
+      await yieldToEventLoop();
+      throwIfAborted();
+    };
+
     while (finish === null) {
       const token = next ?? sampleToken(logits, history, o.sampling, rng);
       if (generated.length === 0) tFirst = performance.now();
@@ -65,6 +80,15 @@ export async function* generate(
         finish = 'eos';
         break;
       }
+      const full = generated.length >= room;
+      // Without stop strings, going on is decided before the token's text is known: the next forward pass starts
+      // first and runs while the tokenizer decodes (a thread-pool call), instead of after it. Its rejection is
+      // observed below; the no-op handler only keeps an early exit from leaving it unhandled.
+      if (o.stop.length === 0 && !full) {
+        await yieldThenCheck();
+        ahead = step(token);
+        ahead.catch(() => undefined);
+      }
       const piece = stops.push(await detok.push(token));
       if (piece.length > 0) {
         text += piece;
@@ -72,14 +96,13 @@ export async function* generate(
         pendingIds = [];
       }
       if (stops.isStopped) finish = 'stop';
-      else if (generated.length >= room) finish = 'length';
+      else if (full) finish = 'length';
+      else if (ahead !== null) await ahead;
       else {
-        await yieldToEventLoop();
-        throwIfAborted();
-        if (argmaxStep !== undefined) next = await argmaxStep(Int32Array.of(token), cache);
-        // The last logits are sampled and done with: their array takes the next ones (no 0.5 MB of garbage a token).
-        else logits = (await model.forward(Int32Array.of(token), cache, { reuse: logits })).data;
+        await yieldThenCheck();
+        await step(token);
       }
+      ahead = null;
     }
 
     const tail = finish === 'stop' ? '' : stops.push(await detok.flush()) + stops.flush();
@@ -107,7 +130,9 @@ export async function* generate(
       },
     };
   } finally {
-    // The cache's memory goes back to the backend however the generation ends (done, stop, abort, error).
+    // The cache's memory goes back to the backend however the generation ends (done, stop, abort, error) — after a
+    // forward pass started ahead has finished with it (a consumer leaving early would otherwise free it underneath).
+    if (ahead !== null) await ahead.catch(() => undefined);
     cache.release();
   }
 }

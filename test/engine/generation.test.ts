@@ -7,11 +7,13 @@ import { generate, PREFILL_CHUNK } from '../../src/engine/generation.js';
 import { resolveOptions, type GenerateOptions } from '../../src/engine/options.js';
 import { GenerationStream } from '../../src/engine/stream.js';
 import { AbortError, ContextLengthError } from '../../src/errors.js';
-import { ByteTokenizer, fakeConfig, ScriptedModel } from '../helpers/fakes.js';
+import type { KvCache, Logits } from '../../src/model/model.js';
+import { ByteTokenizer, fakeConfig, type FakeCache, ScriptedModel } from '../helpers/fakes.js';
 
 const e = new TextEncoder();
 // ids: 0 BOS, 1 EOS, 2 'a', 3 ' ', 4 'é' first byte, 5 'é' second byte, 6/7 the two halves of '🙂' (F0 9F | 99 82)
-const tokenizer = new ByteTokenizer([new Uint8Array(0), new Uint8Array(0), e.encode('a'), e.encode(' '), Uint8Array.of(0xc3), Uint8Array.of(0xa9), Uint8Array.of(0xf0, 0x9f), Uint8Array.of(0x99, 0x82)]);
+const BYTES = [new Uint8Array(0), new Uint8Array(0), e.encode('a'), e.encode(' '), Uint8Array.of(0xc3), Uint8Array.of(0xa9), Uint8Array.of(0xf0, 0x9f), Uint8Array.of(0x99, 0x82)];
+const tokenizer = new ByteTokenizer(BYTES);
 const EOS = new Set([1]);
 
 function run(model: ScriptedModel, prompt: number[], options: GenerateOptions): GenerationStream {
@@ -159,6 +161,47 @@ describe('generation loop', () => {
       await go(model);
       expect(model.caches.map((c) => c.releases), name).toEqual(model.caches.map(() => 1));
     }
+  });
+
+  it('without stop strings, feeds a token back while its text is decoded; with them, only once the text is checked', async () => {
+    const events: string[] = [];
+    class LoggingModel extends ScriptedModel {
+      override async forward(tokenIds: Int32Array, cache: KvCache, options?: { logits?: 'last' | 'all' }): Promise<Logits> {
+        events.push('forward');
+        return super.forward(tokenIds, cache, options);
+      }
+    }
+    class LoggingTokenizer extends ByteTokenizer {
+      override async decode(ids: readonly number[]): Promise<string> {
+        events.push('decode');
+        return super.decode(ids);
+      }
+    }
+    const logging = new LoggingTokenizer(BYTES);
+    const go = (options: GenerateOptions) => new GenerationStream(generate(new LoggingModel(fakeConfig(), () => 2), logging, [0], EOS, resolveOptions({ greedy: true, seed: 1, ...options })), { promptTokenIds: [0], seed: 1, backend: 'fake', backendInfo: new ScriptedModel(fakeConfig(), () => 2).backendInfo }).result;
+    await go({ maxTokens: 3 });
+    // The prefill, then per fed-back token its forward pass before the decodes of its text.
+    expect(events.join(' ')).toBe('forward forward decode decode forward decode decode decode decode');
+    events.length = 0;
+    await go({ maxTokens: 3, stop: ['zz'] });
+    expect(events.join(' ')).toBe('forward decode decode forward decode decode forward decode decode');
+  });
+
+  it('never releases the cache under a forward pass still running, however the consumer leaves', async () => {
+    class SlowModel extends ScriptedModel {
+      override async forward(tokenIds: Int32Array, cache: KvCache, options?: { logits?: 'last' | 'all' }): Promise<Logits> {
+        const c = cache as FakeCache;
+        c.running++;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        c.running--;
+        return super.forward(tokenIds, cache, options);
+      }
+    }
+    const model = new SlowModel(fakeConfig(), () => 2);
+    const s = run(model, [0], { maxTokens: 60 });
+    for await (const _ of s) break; // leaves while the next token's forward pass runs
+    expect((await s.result).finishReason).toBe('abort');
+    expect(model.caches.map((c) => c.releases)).toEqual([1]);
   });
 
   it('reports usage figures', async () => {

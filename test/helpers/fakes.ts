@@ -19,10 +19,13 @@ export class FakeCache implements KvCache {
   length = 0;
   constructor(readonly capacity: number) {}
   releases = 0;
+  /** Forward passes running on this cache now (a model that awaits inside forward counts them). */
+  running = 0;
   reset(): void {
     this.length = 0;
   }
   release(): void {
+    if (this.running > 0) throw new Error('FakeCache released under a running forward pass');
     this.releases++;
   }
 }
