@@ -153,34 +153,96 @@ await phase('dispatch', async () => {
 });
 
 // Attention alone at the 2B-4T shape (20 query heads over 5 kv heads, head dimension 128): one 512-token prefill
-// call, and one decode step at 512 and at 4,096 cached positions, in µs per call (repeated between reads).
+// call, and one decode step at 512 and at 4,096 cached positions, in µs per call (repeated between reads). Each
+// output is also checked against a float64 softmax attention computed here: the golden prompts stay under 128
+// positions, so this is where a device first runs the kernel's spans of keys and their combine (cuda).
+/** Causal GQA attention of query rows `q` (T × H·D) at positions startPos.., over key/value rows 0..startPos + T − 1. */
+function naiveAttention(q, keys, values, T, startPos, H, Hkv, D) {
+  const kvDim = Hkv * D;
+  const out = new Float64Array(T * H * D);
+  const scale = new Float64Array(T * H * D); // Σ α |v|: what a float32 error is relative to (spec/tolerances.ts)
+  for (let t = 0; t < T; t++) {
+    const n = startPos + t + 1;
+    for (let h = 0; h < H; h++) {
+      const g = Math.floor(h / (H / Hkv));
+      const scores = new Float64Array(n);
+      let max = -Infinity;
+      for (let j = 0; j < n; j++) {
+        let dot = 0;
+        for (let d = 0; d < D; d++) dot += q[(t * H + h) * D + d] * keys[j * kvDim + g * D + d];
+        scores[j] = dot / Math.sqrt(D);
+        max = Math.max(max, scores[j]);
+      }
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += (scores[j] = Math.exp(scores[j] - max));
+      for (let j = 0; j < n; j++) {
+        const alpha = scores[j] / sum;
+        for (let d = 0; d < D; d++) {
+          const v = values[j * kvDim + g * D + d];
+          out[(t * H + h) * D + d] += alpha * v;
+          scale[(t * H + h) * D + d] += alpha * Math.abs(v);
+        }
+      }
+    }
+  }
+  return { out, scale };
+}
+
 await phase('attention', async () => {
   const b = await createBackend(BACKEND);
   const [H, Hkv, D, ctx] = [20, 5, 128, 4096];
+  const kvDim = Hkv * D;
   const r = rng(9);
   const filled = (rows, cols) => {
+    const data = Float32Array.from({ length: rows * cols }, () => r() - 0.5);
     const x = b.allocate(rows, cols);
-    b.write(x, Float32Array.from({ length: rows * cols }, () => r() - 0.5));
-    return x;
+    b.write(x, data);
+    return { x, data };
   };
-  const cache = b.allocateKvCache(1, ctx + 1, Hkv * D);
-  const rows = (T) => ({ q: filled(T, H * D), k: filled(T, Hkv * D), v: filled(T, Hkv * D), out: b.allocate(T, H * D) });
+  const cache = b.allocateKvCache(1, ctx + 1, kvDim);
+  const rows = (T) => {
+    const [q, k, v] = [filled(T, H * D), filled(T, kvDim), filled(T, kvDim)];
+    return { args: { q: q.x, k: k.x, v: v.x, out: b.allocate(T, H * D) }, q: q.data, k: k.data, v: v.data };
+  };
   const [prefill, step] = [rows(512), rows(1)];
-  const call = (x, startPos) => b.ops.attention({ ...x, cache, layer: 0, startPos, numHeads: H, numKvHeads: Hkv, headDim: D });
+  const call = (x, startPos) => b.ops.attention({ ...x.args, cache, layer: 0, startPos, numHeads: H, numKvHeads: Hkv, headDim: D });
   const usPerCall = async (x, startPos, n) => {
     call(x, startPos);
-    await b.read(x.out);
+    await b.read(x.args.out);
     const t = performance.now();
     for (let i = 0; i < n; i++) call(x, startPos);
-    await b.read(x.out);
+    await b.read(x.args.out);
     return ((performance.now() - t) / n) * 1000;
   };
+  // The cache: positions p hold prefill's rows p mod 512 (every fill is the same 512 rows), and the decode step's
+  // row at its own position.
+  const cached = (n, extra) => {
+    const out = new Float32Array((n + 1) * kvDim);
+    for (let p = 0; p < n; p++) out.set(extra.rows.subarray((p % 512) * kvDim, (p % 512 + 1) * kvDim), p * kvDim);
+    out.set(extra.last, n * kvDim);
+    return out;
+  };
+  let worst = 0;
+  const check = async (x, T, startPos, keys, values, what) => {
+    const got = await b.read(x.args.out);
+    const want = naiveAttention(x.q, keys, values, T, startPos, H, Hkv, D);
+    const n = startPos + T;
+    const rel = (2 * (D + 1) + 2 * n + 12) * 2 ** -24; // spec/tolerances.ts's float32 attention bound
+    for (let i = 0; i < got.length; i++) {
+      const err = Math.abs(got[i] - want.out[i]) / Math.max(want.scale[i], 1e-30);
+      worst = Math.max(worst, err / rel);
+      if (err > rel) throw new Error(`attention ${what}: output ${i} is ${got[i]}, the float64 softmax attention ${want.out[i]}`);
+    }
+  };
   const prefill512Us = await usPerCall(prefill, 0, 20);
+  await check(prefill, 512, 0, prefill.k, prefill.v, 'prefill of 512 tokens');
   const decodeAt512Us = await usPerCall(step, 512, 200);
+  await check(step, 1, 512, cached(512, { rows: prefill.k, last: step.k }), cached(512, { rows: prefill.v, last: step.v }), 'decode at 512');
   for (let p = 512; p < ctx; p += 512) call(prefill, p);
   const decodeAt4096Us = await usPerCall(step, ctx, 200);
+  await check(step, 1, ctx, cached(ctx, { rows: prefill.k, last: step.k }), cached(ctx, { rows: prefill.v, last: step.v }), 'decode at 4096');
   b.dispose();
-  return { prefill512Us, decodeAt512Us, decodeAt4096Us };
+  return { prefill512Us, decodeAt512Us, decodeAt4096Us, worstErrorOfBound: worst };
 });
 
 // CUDA: the NVRTC disk cache across processes (src/backends/cuda/kernel-cache.ts) — a fresh cache directory, two
@@ -253,7 +315,7 @@ for (const [name, p] of Object.entries(P)) line(name, p.ok ? 'ok' : `FAILED ${p.
 if (P.golden?.ok) line('tiny model perplexity', `${P.golden.perplexity.toFixed(6)} (oracle ${P.golden.oracle.toFixed(6)}, rel ${P.golden.relative.toExponential(2)}); decode ${P.golden.tinyModel.decodeTokensPerSecond.toFixed(1)} tok/s`);
 if (P['kernel-cache']?.ok) line('NVRTC disk cache', `first process ${P['kernel-cache'].first.seconds.toFixed(2)} s (compiled), second ${P['kernel-cache'].second.seconds.toFixed(2)} s (hit)`);
 if (P.dispatch?.ok) line('dispatch host cost', `${P.dispatch.hostUsPerDispatch.toFixed(1)} us; 6912x2560 GEMV ${P.dispatch.decodeGemv6912x2560Us.toFixed(1)} us (${P.dispatch.packedWeightGBps.toFixed(0)} GB/s packed)`);
-if (P.attention?.ok) line('attention (2B-4T heads)', `prefill 512 tokens ${P.attention.prefill512Us.toFixed(0)} us; decode at 512 ${P.attention.decodeAt512Us.toFixed(1)} us, at 4096 ${P.attention.decodeAt4096Us.toFixed(1)} us`);
+if (P.attention?.ok) line('attention (2B-4T heads)', `prefill 512 tokens ${P.attention.prefill512Us.toFixed(0)} us; decode at 512 ${P.attention.decodeAt512Us.toFixed(1)} us, at 4096 ${P.attention.decodeAt4096Us.toFixed(1)} us; worst error ${P.attention.worstErrorOfBound.toFixed(3)} of the float32 bound`);
 for (const { label } of variants) {
   const p = P[`bench-${label}`];
   if (p?.ok) line(`${SHAPE} ${label}`, `prefill ${p.prefill.toFixed(1)} tok/s (${PROMPT} tokens), decode ${p.decode.toFixed(2)} tok/s, load ${p.loadSeconds.toFixed(1)} s (${p.backend.threads} threads; ${p.backend.features.filter((f) => /launches|GEMM|graphs/.test(f)).join(', ')})`);
