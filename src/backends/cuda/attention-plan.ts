@@ -21,8 +21,6 @@ export interface AttentionPlan {
   readonly span: number;
   /** Spans of the longest row (startPos + T positions); shorter rows use fewer, their other blocks return at once. */
   readonly spans: number;
-  /** Head groups per kv head. */
-  readonly groups: number;
   /** Blocks of the launch. */
   readonly blocks: number;
   /** Floats of partial results the call needs ([T][H][spans][2 + D]; 0 with one span). */
@@ -43,7 +41,6 @@ export function planAttention(T: number, numHeads: number, numKvHeads: number, h
   return {
     span,
     spans,
-    groups,
     blocks: rowBlocks * spans,
     partFloats: split ? T * numHeads * spans * (2 + headDim) : 0,
     counters: split ? rowBlocks : 0,

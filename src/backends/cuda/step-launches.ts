@@ -30,7 +30,8 @@ const SLOTS = 16;
 function sameLaunches(a: readonly Held[], b: readonly Held[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
-    const [x, y] = [a[i], b[i]];
+    const x = a[i];
+    const y = b[i];
     if (x.kernel !== y.kernel || x.grid !== y.grid || x.block[0] !== y.block[0] || x.block[1] !== y.block[1] || x.shared !== y.shared || x.args.length !== y.args.length) return false;
     for (let j = 0; j < x.args.length; j++) if (x.args[j].type !== y.args[j].type || x.args[j].value !== y.args[j].value) return false;
   }
@@ -96,10 +97,9 @@ export class StepLaunches {
     if (this.held.length === CHUNK) this.issue();
   }
 
-  /** Ends the step: what is held goes out, and the next launch starts the first piece of a new step. */
+  /** Ends the step: what is held goes out (positions first), and the next launch starts a new step's first piece. */
   flush(): void {
     if (this.held.length > 0) this.issue();
-    this.upload();
     this.staged.length = 0;
     this.piece = 0;
   }
