@@ -148,8 +148,21 @@ await phase('dispatch', async () => {
   for (let i = 0; i < 500; i++) b.ops.ternaryMatmul({ out: y, w, x: xq });
   await b.read(y);
   const gemvUs = ((performance.now() - t) / 500) * 1000;
+  // The same product for a 512-token prefill call (the tensor-core GEMM where the backend has one): tera-MACs/s.
+  const T = 512;
+  const xs = b.allocate(T, K);
+  b.write(xs, Float32Array.from({ length: T * K }, () => r() - 0.5));
+  const xsq = b.allocateQuantized(T, K);
+  b.ops.quantizeActivations({ out: xsq, x: xs });
+  const ys = b.allocate(T, N);
+  b.ops.ternaryMatmul({ out: ys, w, x: xsq });
+  await b.read(ys);
+  t = performance.now();
+  for (let i = 0; i < 50; i++) b.ops.ternaryMatmul({ out: ys, w, x: xsq });
+  await b.read(ys);
+  const gemmUs = ((performance.now() - t) / 50) * 1000;
   b.dispose();
-  return { hostUsPerDispatch: host * 1000, usPerDispatchWithGpu: withGpu * 1000, decodeGemv6912x2560Us: gemvUs, packedWeightGBps: (N * K) / 4 / gemvUs / 1e3 };
+  return { hostUsPerDispatch: host * 1000, usPerDispatchWithGpu: withGpu * 1000, decodeGemv6912x2560Us: gemvUs, packedWeightGBps: (N * K) / 4 / gemvUs / 1e3, prefillGemm512x6912x2560Us: gemmUs, prefillGemmTeraMacs: (T * N * K) / gemmUs / 1e6 };
 });
 
 // Attention alone at the 2B-4T shape (20 query heads over 5 kv heads, head dimension 128): one 512-token prefill
@@ -314,7 +327,7 @@ console.log(`\n${BACKEND} check (auto picks ${P.selection?.autoPicks}: ${(P.sele
 for (const [name, p] of Object.entries(P)) line(name, p.ok ? 'ok' : `FAILED ${p.error.split('\n')[0]}`);
 if (P.golden?.ok) line('tiny model perplexity', `${P.golden.perplexity.toFixed(6)} (oracle ${P.golden.oracle.toFixed(6)}, rel ${P.golden.relative.toExponential(2)}); decode ${P.golden.tinyModel.decodeTokensPerSecond.toFixed(1)} tok/s`);
 if (P['kernel-cache']?.ok) line('NVRTC disk cache', `first process ${P['kernel-cache'].first.seconds.toFixed(2)} s (compiled), second ${P['kernel-cache'].second.seconds.toFixed(2)} s (hit)`);
-if (P.dispatch?.ok) line('dispatch host cost', `${P.dispatch.hostUsPerDispatch.toFixed(1)} us; 6912x2560 GEMV ${P.dispatch.decodeGemv6912x2560Us.toFixed(1)} us (${P.dispatch.packedWeightGBps.toFixed(0)} GB/s packed)`);
+if (P.dispatch?.ok) line('dispatch host cost', `${P.dispatch.hostUsPerDispatch.toFixed(1)} us; 6912x2560 GEMV ${P.dispatch.decodeGemv6912x2560Us.toFixed(1)} us (${P.dispatch.packedWeightGBps.toFixed(0)} GB/s packed); 512-token GEMM ${P.dispatch.prefillGemm512x6912x2560Us.toFixed(0)} us (${P.dispatch.prefillGemmTeraMacs.toFixed(1)} T MAC/s)`);
 if (P.attention?.ok) line('attention (2B-4T heads)', `prefill 512 tokens ${P.attention.prefill512Us.toFixed(0)} us; decode at 512 ${P.attention.decodeAt512Us.toFixed(1)} us, at 4096 ${P.attention.decodeAt4096Us.toFixed(1)} us; worst error ${P.attention.worstErrorOfBound.toFixed(3)} of the float32 bound`);
 for (const { label } of variants) {
   const p = P[`bench-${label}`];
