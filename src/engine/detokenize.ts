@@ -36,8 +36,8 @@ export class IncrementalDetokenizer {
 
   private async emit(final: boolean): Promise<string> {
     if (this.readOffset >= this.ids.length) return '';
-    const before = await this.tokenizer.decode(this.ids.slice(this.prefixOffset, this.readOffset));
-    const after = await this.tokenizer.decode(this.ids.slice(this.prefixOffset));
+    // Both at once: the tokenizers addon decodes on its thread pool, so this is one round trip a token, not two.
+    const [before, after] = await Promise.all([this.tokenizer.decode(this.ids.slice(this.prefixOffset, this.readOffset)), this.tokenizer.decode(this.ids.slice(this.prefixOffset))]);
     if (after.length <= before.length || (!final && after.endsWith(REPLACEMENT))) return '';
     // Decoders append to what they already produced; if one ever rewrote the prefix we emit only what is new.
     const text = after.startsWith(before) ? after.slice(before.length) : after.slice(commonPrefix(before, after));
