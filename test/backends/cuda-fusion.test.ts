@@ -4,7 +4,7 @@
  * every op on its own (BITNET_CUDA_FUSION=off), and it must actually fuse — a one-token forward issues at most 10
  * launches a layer, against 22 unfused (norm with its quantisation, the q/k/v and gate/up products, the residual
  * add with the next norm and quantisation, relu²·up with its norm and quantisation, the rotations of q and k with
- * the cache append each become one launch).
+ * the cache append each become one launch); at prefill sizes the grouped products are one tensor-core GEMM launch.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerBackend } from '../../src/backends/registry.js';
@@ -63,5 +63,24 @@ describe.skipIf(unavailable !== null)(`cuda fused launches [emulated]${unavailab
     // Outside the layers: embed, the final norm, lm_head.
     expect(perForward.get(NAMES.fused)).toBeLessThanOrEqual(10 * layers + 3);
     expect(perForward.get(NAMES.unfused)).toBe(22 * layers + 3);
+  });
+
+  it('prefill: the q/k/v and gate/up products each share one tensor-core GEMM launch, bit for bit as one by one', async () => {
+    const layers = 8;
+    const prompt = Array.from({ length: 40 }, (_, i) => (i * 97 + 5) % 4096); // over the GEMM's 32 tokens
+    const logits = new Map<string, Float32Array | Float64Array>();
+    const gemms = new Map<string, number>();
+    for (const name of Object.values(NAMES)) {
+      const driver = drivers.get(name)!;
+      const before = driver.launches.get('ternary_gemm') ?? 0;
+      logits.set(name, (await engines.get(name)!.logits({ tokenIds: prompt })).data);
+      gemms.set(name, (driver.launches.get('ternary_gemm') ?? 0) - before);
+    }
+    // A layer's products: q, k, v, o, gate, up, down — 7 launches alone, 4 grouped (q/k/v, o, gate/up, down).
+    expect(gemms.get(NAMES.fused)).toBe(4 * layers);
+    expect(gemms.get(NAMES.unfused)).toBe(7 * layers);
+    const [a, b] = [logits.get(NAMES.fused)!, logits.get(NAMES.unfused)!];
+    expect(a.length).toBe(prompt.length * 4096);
+    expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
   });
 });

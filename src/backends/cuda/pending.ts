@@ -3,7 +3,7 @@
  * (at decode sizes a launch costs more than the work in it). Three kinds of chain are fused:
  * - row-wise ops (bitnet.cu `row_fused`): an element-wise op (add, relu²·up, silu·up), then an RMSNorm of its
  *   output, then the per-token quantisation of that — e.g. the residual add, the next norm and its quantisation;
- * - per-token products of one quantised input (`ternary_int8_multi`): q, k, v or gate, up;
+ * - products of one quantised input (`ternary_int8_multi`; `ternary_gemm` at prefill sizes): q, k, v or gate, up;
  * - RoPE on q and on k, and the append of k and v to the cache by the attention that follows (`rope_append`).
  * A held launch is issued when the next op cannot join it, and before anything else touches device memory (every
  * other op, read, write, release: the backend calls flush()). Each fused kernel computes what its parts compute
@@ -179,25 +179,25 @@ export class PendingLaunches {
 
   private launchProducts(x: QuantizedInput, items: readonly Product[]): void {
     const words = x.paddedCols / 16;
-    const blocks = (p: Product) => Math.ceil(p.rows / 8);
+    const slot = (i: number) => {
+      const p = items[i];
+      return p === undefined ? [ptr(0n), i32(0), f32(0), ptr(0n)] : [ptr(p.w), i32(p.rows), f32(p.scale), ptr(p.y)];
+    };
+    const slots = [...slot(0), ...slot(1), ...slot(2)];
     if (this.gemmMinTokens !== null && x.rows >= this.gemmMinTokens) {
-      // Prefill: a tensor-core GEMM per product (64 × 64 tiles of tokens × output rows, blocks of 4 warps).
-      for (const p of items) {
-        const grid = Math.ceil(x.rows / 64) * Math.ceil(p.rows / 64);
-        this.launch('ternary_gemm', grid, [128, 1], 0, [ptr(p.w), i32(p.rows), i32(words), ptr(x.q), ptr(x.scale), i32(x.rows), f32(p.scale), ptr(p.y)]);
-      }
+      // Prefill: the tensor-core GEMM, every product of the group in one launch (64 × 64 tiles of tokens × output
+      // rows, blocks of 4 warps).
+      const grid = items.reduce((n, p) => n + Math.ceil(x.rows / 64) * Math.ceil(p.rows / 64), 0);
+      this.launch('ternary_gemm', grid, [128, 1], 0, [...slots, i32(words), ptr(x.q), ptr(x.scale), i32(x.rows)]);
       return;
     }
+    const blocks = (p: Product) => Math.ceil(p.rows / 8);
     if (items.length === 1) {
       const [p] = items;
       this.launch('ternary_int8', blocks(p), [32, 8], 0, [ptr(p.w), i32(p.rows), i32(words), ptr(x.q), ptr(x.scale), i32(x.rows), f32(p.scale), ptr(p.y)]);
       return;
     }
-    const slot = (i: number) => {
-      const p = items[i];
-      return p === undefined ? [ptr(0n), i32(0), f32(0), ptr(0n)] : [ptr(p.w), i32(p.rows), f32(p.scale), ptr(p.y)];
-    };
     const grid = items.reduce((n, p) => n + blocks(p), 0);
-    this.launch('ternary_int8_multi', grid, [32, 8], 0, [...slot(0), ...slot(1), ...slot(2), i32(words), ptr(x.q), ptr(x.scale), i32(x.rows)]);
+    this.launch('ternary_int8_multi', grid, [32, 8], 0, [...slots, i32(words), ptr(x.q), ptr(x.scale), i32(x.rows)]);
   }
 }

@@ -1,4 +1,4 @@
-// The prefill product on tensor cores: y[t, j] = (sum_k q[t, k] * w[j, k]) * beta / s[t] for many tokens at once,
+// The prefill products on tensor cores: y[t, j] = (sum_k q[t, k] * w[j, k]) * beta / s[t] for many tokens at once,
 // int8 x int8 -> int32 with WMMA (PTX `wmma`, m16n16k16, sm_72 and later). Compiled after common.cuh in a module of
 // its own, so that a device or compiler that refuses it leaves the backend on ternary_int8 (bitnet.cu), which
 // computes the same integers one warp per output row. The sums are exact and the last step is ternary_int8's
@@ -76,12 +76,30 @@ __device__ __forceinline__ void gemmStore(const GemmStage& g, signed char (*as)[
   }
 }
 
-extern "C" __global__ void __launch_bounds__(GEMM_THREADS) ternary_gemm(const unsigned* w, int N, int Kw, const signed char* q, const double* s, int T, float beta, float* y) {
+// Up to three products of the same activations in one launch (q, k, v; gate, up), as ternary_int8_multi does for
+// decode: product i takes the next tilesT * ceil(N_i / 64) blocks (N_i = 0 for an unused slot). At prefill sizes the
+// k and v products alone are a fraction of a wave (2B-4T, 512 tokens: 80 blocks for 132 multiprocessors), and each
+// would still take as long as q's; one launch fills the device once.
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS) ternary_gemm(const unsigned* w0, int N0, float beta0, float* y0, const unsigned* w1, int N1, float beta1, float* y1,
+                                                                       const unsigned* w2, int N2, float beta2, float* y2, int Kw, const signed char* q, const double* s, int T) {
   alignas(256) __shared__ signed char as[2][GEMM_SLICES][GEMM_TILE * 16]; // [buffer][slice][token][16]: A row-major, ld 16
   alignas(256) __shared__ signed char bs[2][GEMM_SLICES][GEMM_TILE * 16]; // [buffer][slice][output row][16]: B column-major, ld 16
   alignas(256) __shared__ int cs[GEMM_TILE * GEMM_TILE];
   const int tilesT = (T + GEMM_TILE - 1) / GEMM_TILE;
-  const int t0 = (blockIdx.x % tilesT) * GEMM_TILE, n0 = (blockIdx.x / tilesT) * GEMM_TILE;
+  const int tiles0 = tilesT * ((N0 + GEMM_TILE - 1) / GEMM_TILE), tiles1 = tilesT * ((N1 + GEMM_TILE - 1) / GEMM_TILE);
+  int tile = blockIdx.x;
+  const unsigned* w = w0;
+  int N = N0;
+  float beta = beta0;
+  float* y = y0;
+  if (tile >= tiles0 + tiles1) {
+    w = w2, N = N2, beta = beta2, y = y2;
+    tile -= tiles0 + tiles1;
+  } else if (tile >= tiles0) {
+    w = w1, N = N1, beta = beta1, y = y1;
+    tile -= tiles0;
+  }
+  const int t0 = (tile % tilesT) * GEMM_TILE, n0 = (tile / tilesT) * GEMM_TILE;
   const int tid = threadIdx.x, warp = tid / WARP;
   const int wm = (warp / 2) * 32, wn = (warp % 2) * 32;
   const int steps = (Kw * 16 + 16 * GEMM_SLICES - 1) / (16 * GEMM_SLICES);
