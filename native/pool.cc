@@ -1,12 +1,24 @@
 #include "pool.h"
 
-
 #include <chrono>
+#if defined(__linux__) || defined(__APPLE__)
+#include <pthread.h>
+#endif
 
 namespace bitnet {
 
+// The pool's threads carry a name, so that `top -H`, a debugger or /proc/PID/task/*/comm tell them from Node's own
+// (V8's and libuv's threads come and go on their own schedule; the tests count ours by name). On Linux the name is
+// set here, before the constructor returns, so that nobody sees a pool thread unnamed.
+static constexpr const char* kThreadName = "bitnet-native";
+
 Pool::Pool(int threads) : threads_(threads < 1 ? 1 : threads) {
-  for (int tid = 1; tid < threads_; tid++) workers_.emplace_back([this, tid] { worker(tid); });
+  for (int tid = 1; tid < threads_; tid++) {
+    workers_.emplace_back([this, tid] { worker(tid); });
+#if defined(__linux__)
+    pthread_setname_np(workers_.back().native_handle(), kThreadName);
+#endif
+  }
 }
 
 Pool::~Pool() {
@@ -42,6 +54,9 @@ void Pool::awaitChange(const std::atomic<uint32_t>& word, uint32_t seen) {
 }
 
 void Pool::worker(int tid) {
+#if defined(__APPLE__)
+  pthread_setname_np(kThreadName); // macOS names only the calling thread
+#endif
   uint32_t seen = 0;
   for (;;) {
     awaitChange(start_, seen);
