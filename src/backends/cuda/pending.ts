@@ -183,12 +183,12 @@ export class PendingLaunches {
       const p = items[i];
       return p === undefined ? [ptr(0n), i32(0), f32(0), ptr(0n)] : [ptr(p.w), i32(p.rows), f32(p.scale), ptr(p.y)];
     };
-    const slots = [...slot(0), ...slot(1), ...slot(2)];
+    const slots = () => [...slot(0), ...slot(1), ...slot(2)];
     if (this.gemmMinTokens !== null && x.rows >= this.gemmMinTokens) {
       // Prefill: the tensor-core GEMM, every product of the group in one launch (64 × 64 tiles of tokens × output
       // rows, blocks of 4 warps).
       const grid = items.reduce((n, p) => n + Math.ceil(x.rows / 64) * Math.ceil(p.rows / 64), 0);
-      this.launch('ternary_gemm', grid, [128, 1], 0, [...slots, i32(words), ptr(x.q), ptr(x.scale), i32(x.rows)]);
+      this.launch('ternary_gemm', grid, [128, 1], 0, [...slots(), i32(words), ptr(x.q), ptr(x.scale), i32(x.rows)]);
       return;
     }
     const blocks = (p: Product) => Math.ceil(p.rows / 8);
@@ -198,6 +198,6 @@ export class PendingLaunches {
       return;
     }
     const grid = items.reduce((n, p) => n + blocks(p), 0);
-    this.launch('ternary_int8_multi', grid, [32, 8], 0, [...slots, i32(words), ptr(x.q), ptr(x.scale), i32(x.rows)]);
+    this.launch('ternary_int8_multi', grid, [32, 8], 0, [...slots(), i32(words), ptr(x.q), ptr(x.scale), i32(x.rows)]);
   }
 }
