@@ -1,8 +1,12 @@
 /**
- * The CUDA driver API and NVRTC, loaded at run time through koffi: nothing is compiled at install and nothing
- * happens on machines without CUDA (loading fails, and the backend says why). `CudaDriver` is the small surface the
- * backend uses, so that tests can stand a fake in for it.
+ * The CUDA driver API and NVRTC (nvrtc.ts), loaded at run time through koffi: nothing is compiled at install and
+ * nothing happens on machines without CUDA (loading fails, and the backend says why). `CudaDriver` is the small
+ * surface the backend uses, so that tests can stand a fake in for it.
  */
+import { CudaError, findLibrary, loadKoffi } from './koffi-library.js';
+import { openNvrtc } from './nvrtc.js';
+
+export { CudaError } from './koffi-library.js';
 
 export type DevicePtr = bigint;
 export type KernelArg = { readonly type: 'ptr'; readonly value: DevicePtr } | { readonly type: 'i32' | 'f32'; readonly value: number };
@@ -21,7 +25,7 @@ export interface CudaDriver {
   download(dst: ArrayBufferView, src: DevicePtr): void;
   copy(dst: DevicePtr, src: DevicePtr, bytes: number): void;
   zero(ptr: DevicePtr, bytes: number): void;
-  /** Which NVRTC library compiles (its file name), part of the compiled-kernel cache key. */
+  /** Which NVRTC library compiles (its file and version), part of the compiled-kernel cache key. */
   readonly compilerId: string;
   /** Compiles CUDA C++ for this device with NVRTC: the cubin. */
   compile(source: string, name: string): Uint8Array;
@@ -42,33 +46,11 @@ export interface CudaGraphs {
   destroy(exec: unknown): void;
 }
 
-export class CudaError extends Error {}
-
-type Koffi = (typeof import('koffi'))['default'];
-
-/** The first of `names` that loads, and which one it was. */
-function findLibrary(koffi: Koffi, names: readonly string[]): { lib: ReturnType<Koffi['load']>; name: string } {
-  const errors: string[] = [];
-  for (const name of names) {
-    try {
-      return { lib: koffi.load(name), name };
-    } catch (err) {
-      errors.push(`${name}: ${(err as Error).message.split('\n')[0]}`);
-    }
-  }
-  throw new CudaError(errors.join('; '));
-}
-
 /** Opens device 0 through libcuda and NVRTC; throws CudaError saying what is missing. */
 export async function openCudaDriver(): Promise<CudaDriver> {
-  let koffi: Koffi;
-  try {
-    koffi = (await import('koffi')).default;
-  } catch (err) {
-    throw new CudaError(`koffi did not load: ${(err as Error).message}`);
-  }
+  const koffi = await loadKoffi();
   const cu = findLibrary(koffi, ['libcuda.so.1', 'libcuda.so', 'nvcuda.dll']).lib;
-  const { lib: nv, name: compilerId } = findLibrary(koffi, ['libnvrtc.so.13', 'libnvrtc.so.12', 'libnvrtc.so', 'nvrtc64_120_0.dll']);
+  const nvrtc = await openNvrtc(koffi);
   const f = (lib: typeof cu, sig: string) => lib.func(sig);
   const api = {
     cuInit: f(cu, 'int cuInit(unsigned int flags)'),
@@ -89,12 +71,6 @@ export async function openCudaDriver(): Promise<CudaDriver> {
     // params as raw addresses (uint64_t *): see launch() for why.
     cuLaunchKernel: f(cu, 'int cuLaunchKernel(void *f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz, unsigned int shmem, void *stream, uint64_t *params, void *extra)'),
     cuCtxSynchronize: f(cu, 'int cuCtxSynchronize()'),
-    nvrtcCreateProgram: f(nv, 'int nvrtcCreateProgram(_Out_ void **prog, const char *src, const char *name, int n, void *h, void *i)'),
-    nvrtcCompileProgram: f(nv, 'int nvrtcCompileProgram(void *prog, int n, const char **opts)'),
-    nvrtcGetProgramLogSize: f(nv, 'int nvrtcGetProgramLogSize(void *prog, _Out_ size_t *n)'),
-    nvrtcGetProgramLog: f(nv, 'int nvrtcGetProgramLog(void *prog, _Out_ char *log)'),
-    nvrtcGetCUBINSize: f(nv, 'int nvrtcGetCUBINSize(void *prog, _Out_ size_t *n)'),
-    nvrtcGetCUBIN: f(nv, 'int nvrtcGetCUBIN(void *prog, _Out_ uint8_t *bin)'),
   };
   const ck = (rc: number, what: string) => {
     if (rc !== 0) throw new CudaError(`${what} failed with CUDA error ${rc}`);
@@ -141,26 +117,8 @@ export async function openCudaDriver(): Promise<CudaDriver> {
     download: (dst, src) => ck(api.cuMemcpyDtoH(dst, src, dst.byteLength), 'cuMemcpyDtoH'),
     copy: (dst, src, bytes) => ck(api.cuMemcpyDtoD(dst, src, bytes), 'cuMemcpyDtoD'),
     zero: (ptr, bytes) => ck(api.cuMemsetD8(ptr, 0, bytes), 'cuMemsetD8'),
-    compilerId,
-    compile(source, name) {
-      const prog = [null];
-      ck(api.nvrtcCreateProgram(prog, source, name, 0, null, null), 'nvrtcCreateProgram');
-      // No fast-math: divisions and square roots stay correctly rounded (the exactness of Q8_K depends on it).
-      const opts = [`--gpu-architecture=sm_${computeCapability}`, '--std=c++17'];
-      const rc = api.nvrtcCompileProgram(prog[0], opts.length, opts);
-      if (rc !== 0) {
-        const size = [0];
-        api.nvrtcGetProgramLogSize(prog[0], size);
-        const log = Buffer.alloc(Number(size[0]) + 1);
-        api.nvrtcGetProgramLog(prog[0], log);
-        throw new CudaError(`NVRTC could not compile ${name} for sm_${computeCapability}:\n${log.toString('utf8')}`);
-      }
-      const size = [0];
-      ck(api.nvrtcGetCUBINSize(prog[0], size), 'nvrtcGetCUBINSize');
-      const cubin = Buffer.alloc(Number(size[0]));
-      ck(api.nvrtcGetCUBIN(prog[0], cubin), 'nvrtcGetCUBIN');
-      return cubin;
-    },
+    compilerId: nvrtc.id,
+    compile: (source, name) => nvrtc.compile(source, name, computeCapability),
     loadModule(cubin, kernels) {
       const mod = [null];
       ck(api.cuModuleLoadData(mod, cubin), 'cuModuleLoadData');
