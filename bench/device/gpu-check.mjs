@@ -11,11 +11,12 @@
  *  5. with --hf: HF transformers' BitNetForCausalLM (bf16, random weights of the same shape) as the baseline
  *     (bench/device/hf-baseline.py), in the same run;
  *  and for cuda, before 4: the NVRTC disk cache across two processes (compiled, then a hit).
+ * Phases 1–3 run in a child process with a time limit, so that a crash or hang there leaves 4 and 5 to run.
  * Usage: node bench/device/gpu-check.mjs --backend webgpu|cuda [--shape 2b4t] [--prompt 128] [--hf] [--no-wasm] [--out DIR]. Prints a table
  * last; writes DIR/gpu-check-BACKEND.json.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,7 +26,10 @@ const BACKEND = arg('backend', 'webgpu');
 const OUT = arg('out', '/tmp');
 mkdirSync(OUT, { recursive: true });
 const results = { shape: SHAPE, backend: BACKEND, phases: {} };
-const save = () => writeFileSync(`${OUT}/gpu-check-${BACKEND}.json`, JSON.stringify(results, null, 1));
+/** Set in the child that runs the phases using the backend in its own process (selection … attention). */
+const IN_PROCESS_CHILD = process.argv.includes('--in-process-phases');
+const resultFile = `${OUT}/gpu-check-${BACKEND}${IN_PROCESS_CHILD ? '-in-process' : ''}.json`;
+const save = () => writeFileSync(resultFile, JSON.stringify(results, null, 1));
 const log = (s) => process.stderr.write(`${s}\n`);
 async function phase(name, f) {
   const t = performance.now();
@@ -49,14 +53,32 @@ function rng(seed) {
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-await phase('selection', async () => {
+// The phases that use the backend in this process (selection … attention) run in a child of their own with a time
+// limit: a crash or a hang there (a driver fault, a kernel that never ends) must not cost the benchmarks and the HF
+// baseline after them, which are what a session on a device is for. The child saves each phase as it ends.
+/** A phase of the in-process child; the parent skips it. */
+const inProcessPhase = (name, f) => (IN_PROCESS_CHILD ? phase(name, f) : undefined);
+if (!IN_PROCESS_CHILD) {
+  const childFile = `${OUT}/gpu-check-${BACKEND}-in-process.json`;
+  rmSync(childFile, { force: true });
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2), '--in-process-phases'], { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 });
+  const done = existsSync(childFile) ? JSON.parse(readFileSync(childFile, 'utf8')).phases : {};
+  Object.assign(results.phases, done);
+  if (r.status !== 0) {
+    const how = r.error !== undefined ? r.error.message : `exited with ${r.signal ?? `status ${r.status}`}`;
+    results.phases['in-process'] = { ok: false, error: `the child running the in-process phases ${how} after: ${Object.keys(done).join(', ') || 'none'}` };
+  }
+  save();
+}
+
+await inProcessPhase('selection', async () => {
   const auto = await createBackend('auto');
   const info = auto.info();
   auto.dispose();
   return { autoPicks: info.name, info };
 });
 
-await phase('exactness', async () => {
+await inProcessPhase('exactness', async () => {
   const gpu = await createBackend(BACKEND);
   const ref = await createBackend('reference');
   const r = rng(3);
@@ -88,7 +110,7 @@ await phase('exactness', async () => {
   return report;
 });
 
-await phase('golden', async () => {
+await inProcessPhase('golden', async () => {
   const G = `${ROOT}golden/tiny-bitnet/`;
   const golden = JSON.parse(readFileSync(`${G}golden.json`, 'utf8'));
   const engine = await InferenceEngine.load(`${ROOT}models/tiny-bitnet`, { backend: BACKEND });
@@ -121,7 +143,7 @@ await phase('golden', async () => {
   return { prompts, perplexity: ppl.perplexity, oracle: tp.ppl, relative, tinyModel: { generated: gen.usage.generatedTokens, decodeTokensPerSecond: gen.usage.decodeTokensPerSecond, wallMs: decodeMs } };
 });
 
-await phase('dispatch', async () => {
+await inProcessPhase('dispatch', async () => {
   const b = await createBackend(BACKEND);
   const a = b.allocate(1, 64);
   b.write(a, new Float32Array(64).fill(1));
@@ -195,7 +217,7 @@ function naiveAttention(q, keys, values, T, startPos, H, Hkv, D) {
   return { out, scale };
 }
 
-await phase('attention', async () => {
+await inProcessPhase('attention', async () => {
   const b = await createBackend(BACKEND);
   const [H, Hkv, D, ctx] = [20, 5, 128, 4096];
   const kvDim = Hkv * D;
@@ -251,6 +273,8 @@ await phase('attention', async () => {
   b.dispose();
   return { prefill512Us, decodeAt512Us, decodeAt4096Us, worstErrorOfBound: worst };
 });
+
+if (IN_PROCESS_CHILD) process.exit(0);
 
 // CUDA: the NVRTC disk cache across processes (src/backends/cuda/kernel-cache.ts) — a fresh cache directory, two
 // processes: the first compiles and stores, the second loads the stored cubin; each says so in its features.
@@ -327,7 +351,7 @@ for (const { label } of variants) {
   const p = P[`bench-${label}`];
   if (p?.ok) line(`${SHAPE} ${label}`, `prefill ${p.prefill.toFixed(1)} tok/s (${PROMPT} tokens), decode ${p.decode.toFixed(2)} tok/s, load ${p.loadSeconds.toFixed(1)} s (${p.backend.threads} threads; ${p.backend.features.filter((f) => /launches|GEMM|graphs/.test(f)).join(', ')})`);
 }
-line(`same greedy ids (${BACKEND}, wasm)`, String(results.sameGreedyIds));
+if (c !== undefined) line(`same greedy ids (${BACKEND}, wasm)`, String(results.sameGreedyIds));
 if (plain !== undefined) line('same greedy ids (cuda, cuda-plain)', String(results.sameGreedyIdsFusedVsPlain));
 if (graphs !== undefined) line('same greedy ids (cuda, cuda-graphs)', String(results.sameGreedyIdsGraphs));
 const hf = P['hf-baseline'];
