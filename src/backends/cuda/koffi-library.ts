@@ -6,7 +6,7 @@
 export class CudaError extends Error {}
 
 export type Koffi = (typeof import('koffi'))['default'];
-export type Library = ReturnType<Koffi['load']>;
+type Library = ReturnType<Koffi['load']>;
 
 /** koffi, or CudaError saying why it did not load. */
 export async function loadKoffi(): Promise<Koffi> {
