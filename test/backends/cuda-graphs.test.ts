@@ -43,7 +43,7 @@ describe.skipIf(unavailable !== null)(`cuda graphs [emulated]${unavailable === n
 
   it('replayed steps give the same logits and greedy ids, bit for bit, across a change of attention plan', async () => {
     expect(engines.get(NAMES.graphs)!.backendInfo.features).toContain('CUDA graphs');
-    expect(engines.get(NAMES.direct)!.backendInfo.features).toContain('no CUDA graphs (BITNET_CUDA_GRAPHS is not on)');
+    expect(engines.get(NAMES.direct)!.backendInfo.features).toContain('no CUDA graphs (BITNET_CUDA_GRAPHS=off)');
     // 120 prompt tokens, then 16 decode steps that read the logits and 8 greedy steps (forwardArgmax): the context
     // passes 128 positions, where a decode step's attention goes from one span of keys to two.
     const prompt = Int32Array.from({ length: 120 }, (_, i) => (i * 37 + 5) % 4096);

@@ -16,10 +16,10 @@ import { fromArray } from '../../src/tensor.js';
 
 const SOURCE = await kernelSource('bitnet.cu');
 
-/** Each kernel's parameter kinds, from its `extern "C" __global__ void name(...)` declaration. */
+/** Each kernel's parameter kinds, from its `extern "C" __global__ void [__launch_bounds__(…)] name(...)` declaration. */
 function signatures(): Map<string, KernelArg['type'][]> {
   const out = new Map<string, KernelArg['type'][]>();
-  for (const m of SOURCE.matchAll(/extern "C" __global__ void (\w+)\(([^)]*)\)/g)) {
+  for (const m of SOURCE.matchAll(/extern "C" __global__ void (?:__launch_bounds__\([^)]*\)\s*)?(\w+)\(([^)]*)\)/g)) {
     const kinds = m[2].split(',').map((p) => (p.includes('*') ? 'ptr' : /\bfloat\b/.test(p) ? 'f32' : 'i32'));
     out.set(m[1], kinds as KernelArg['type'][]);
   }
@@ -79,6 +79,10 @@ describe('cuda backend', () => {
       b.ops.add({ out: x, a: x, b: x }); // ends the group: the next product is a launch of its own
       b.ops.ternaryMatmul({ out: y, w, x: xq });
     }
+    // One row (a decode step's product): the kernel of its own for rows that fit its registers.
+    const row = b.allocateQuantized(1, K, 'per-token');
+    b.ops.quantizeActivations({ out: row, x: b.allocate(1, K) });
+    b.ops.ternaryMatmul({ out: b.allocate(1, N), w, x: row });
     b.ops.ternaryMatmulFloat({ out: y, w, x });
     b.ops.rmsnorm({ out: x, x, weight: b.uploadVector(fromArray('f32', [K], new Float32Array(K))), eps: 1e-5 });
     const table = b.uploadMatrix(fromArray('f16', [V, K], new Uint16Array(V * K)));

@@ -74,7 +74,7 @@ export class CudaBackend implements Backend {
     fusion = process.env.BITNET_CUDA_FUSION !== 'off',
     private readonly gemm = kernels.has('ternary_gemm') ? 'tensor-core GEMM' : 'no tensor-core GEMM',
     private readonly attentionBlocks = ATTENTION_TARGET_BLOCKS,
-    graphs = process.env.BITNET_CUDA_GRAPHS === 'on',
+    graphs = process.env.BITNET_CUDA_GRAPHS !== 'off',
   ) {
     this.steps = new StepLaunches(driver, (bytes) => this.alloc(bytes), graphs);
     const launch = (name: KernelName, grid: number, block: [number, number], shared: number, args: KernelArg[]) => this.launch(name, grid, block, shared, args);
@@ -87,7 +87,7 @@ export class CudaBackend implements Backend {
    * `fusion: false` launches every op at once instead of fusing chains (pending.ts); the default follows
    * BITNET_CUDA_FUSION (on unless 'off'). `attentionBlocks` changes how many blocks an attention call is split
    * toward (attention-plan.ts), so that tests can make a block walk many chunks or combine few spans. `graphs`
-   * replays repeated steps as CUDA graphs (step-launches.ts); the default follows BITNET_CUDA_GRAPHS (off unless 'on').
+   * replays repeated steps as CUDA graphs (step-launches.ts); the default follows BITNET_CUDA_GRAPHS (on unless 'off').
    */
   static withDriver(driver: CudaDriver, kernels: Map<string, unknown>, options: { fusion?: boolean; attentionBlocks?: number; graphs?: boolean } = {}): CudaBackend {
     return new CudaBackend(driver, kernels, 'given', options.fusion, undefined, options.attentionBlocks, options.graphs);

@@ -11,11 +11,15 @@
  */
 import { f32, i32, ptr, type DevicePtr, type KernelArg } from './driver.js';
 
-export type Launch = (name: 'row_fused' | 'ternary_int8' | 'ternary_int8_multi' | 'ternary_gemm' | 'rope_append', grid: number, block: [number, number], shared: number, args: KernelArg[]) => void;
+export type Launch = (name: 'row_fused' | 'ternary_int8' | 'ternary_int8_multi' | 'ternary_row_int8' | 'ternary_gemm' | 'rope_append', grid: number, block: [number, number], shared: number, args: KernelArg[]) => void;
 
 /** bitnet.cu row_fused's element-wise step. */
 export const PRE = { none: 0, add: 1, reluSqMul: 2, siluMul: 3 } as const;
 export type Pre = (typeof PRE)[keyof typeof PRE];
+/** bitnet.cu's ROW_THREADS: row_fused's block size (a row's elements stay in its registers up to 16 a thread). */
+const ROW_THREADS = 512;
+/** bitnet.cu's ternary_row_int8 takes rows of up to this many weight words (DECODE_LOADS * 4 * WARP: K <= 8192). */
+const ROW_PRODUCT_MAX_WORDS = 512;
 
 interface RowChain {
   readonly pre: Pre;
@@ -171,7 +175,7 @@ export class PendingLaunches {
   }
 
   private launchRow(r: RowChain, q: QuantizedInput | null): void {
-    this.launch('row_fused', r.rows, [256, 1], 0, [
+    this.launch('row_fused', r.rows, [ROW_THREADS, 1], 0, [
       i32(r.pre), ptr(r.a), ptr(r.b), ptr(r.x), ptr(r.norm?.w ?? 0n), f32(r.norm?.eps ?? 0), ptr(r.norm?.out ?? 0n),
       ptr(q?.q ?? 0n), ptr(q?.scale ?? 0n), i32(r.cols), i32(q?.paddedCols ?? 0),
     ]);
@@ -192,6 +196,12 @@ export class PendingLaunches {
       return;
     }
     const blocks = (p: Product) => Math.ceil(p.rows / 8);
+    if (x.rows === 1 && words <= ROW_PRODUCT_MAX_WORDS) {
+      // Decode: a warp per output row, every product of the group in one launch.
+      const grid = items.reduce((n, p) => n + blocks(p), 0);
+      this.launch('ternary_row_int8', grid, [32, 8], 0, [...slots(), i32(words), ptr(x.q), ptr(x.scale)]);
+      return;
+    }
     if (items.length === 1) {
       const [p] = items;
       this.launch('ternary_int8', blocks(p), [32, 8], 0, [ptr(p.w), i32(p.rows), i32(words), ptr(x.q), ptr(x.scale), i32(x.rows), f32(p.scale), ptr(p.y)]);

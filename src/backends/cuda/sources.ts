@@ -5,7 +5,7 @@
  * - ternary-gemm.cu: the tensor-core prefill product (GEMM_KERNELS); optional — where it does not compile or load,
  *   prefill runs on bitnet.cu's ternary_int8 (same results).
  */
-export const BASE_KERNELS = ['row_fused', 'quantize_q8k', 'ternary_int8', 'ternary_int8_multi', 'kv_append', 'ternary_float', 'rope_append', 'attention', 'lm_head', 'embed', 'argmax_rows'] as const;
+export const BASE_KERNELS = ['row_fused', 'quantize_q8k', 'ternary_int8', 'ternary_int8_multi', 'ternary_row_int8', 'kv_append', 'ternary_float', 'rope_append', 'attention', 'lm_head', 'embed', 'argmax_rows'] as const;
 export const GEMM_KERNELS = ['ternary_gemm'] as const;
 export type KernelName = (typeof BASE_KERNELS)[number] | (typeof GEMM_KERNELS)[number];
 

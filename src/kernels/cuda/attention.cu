@@ -86,6 +86,8 @@ extern "C" __global__ void attention(const float* q, const float* kc, const floa
       float dot[ATT_HEADS];
 #pragma unroll
       for (int hh = 0; hh < ATT_HEADS; hh++) dot[hh] = 0.0f;
+      // Unrolled so that many keys' loads are in flight at once: the cache is read from DRAM at decode.
+#pragma unroll 16
       for (int d = 0; d < D; d++) {
         float k = kr[(size_t)d * capacity];
 #pragma unroll
@@ -115,6 +117,7 @@ extern "C" __global__ void attention(const float* q, const float* kc, const floa
 #pragma unroll
       for (int hh = 0; hh < ATT_HEADS; hh++) acc[hh] = o[hh][i] * alpha[hh];
       const float* vr = vc + (size_t)c0 * kvDim + kvh * D + d;
+#pragma unroll 16
       for (int jj = 0; jj < chunk; jj++) {
         float v = vr[(size_t)jj * kvDim];
 #pragma unroll
