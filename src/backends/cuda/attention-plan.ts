@@ -5,8 +5,10 @@
  * the last block to finish. Prefill calls have blocks enough and take one span, so they never combine.
  */
 
-/** attention.cu's block size (ATT_CHUNK: keys a block takes at once) and query heads a block serves (ATT_HEADS). */
+/** attention.cu's ATT_CHUNK (keys a block takes at once) and query heads a block serves (ATT_HEADS). */
 export const ATTENTION_THREADS = 128;
+/** attention.cu's block size, ATT_THREADS: ATT_SLICES (4) threads share each key and each output dimension. */
+export const ATTENTION_BLOCK_THREADS = 4 * ATTENTION_THREADS;
 export const ATTENTION_HEADS = 4;
 /** The head dimension one block covers (ATT_CHUNK * ATT_DIMS). */
 export const ATTENTION_MAX_HEAD_DIM = 512;

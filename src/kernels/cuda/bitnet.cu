@@ -33,11 +33,12 @@ __device__ __forceinline__ signed char rowQuantize(float v, double scale) { retu
 
 __device__ void rowFusedInRegisters(int pre, const float* ar, const float* br, float* xr, const float* w, float eps, float* outr, signed char* qr, double* s, int K, int Kp) {
   const int tid = threadIdx.x;
-  float v[ROW_ELEMS];
+  float v[ROW_ELEMS], wv[ROW_ELEMS]; // the norm's weights are loaded with the row, not after its reduction
 #pragma unroll
   for (int k = 0; k < ROW_ELEMS; k++) {
     int i = tid + k * ROW_THREADS;
     v[k] = i >= K ? 0.0f : pre == 0 ? xr[i] : rowPre(pre, ar[i], br[i]);
+    wv[k] = i >= K || w == nullptr ? 0.0f : w[i];
   }
   if (pre != 0) {
 #pragma unroll
@@ -54,7 +55,7 @@ __device__ void rowFusedInRegisters(int pre, const float* ar, const float* br, f
 #pragma unroll
     for (int k = 0; k < ROW_ELEMS; k++) {
       int i = tid + k * ROW_THREADS;
-      if (i < K) outr[i] = v[k] = v[k] * r * w[i];
+      if (i < K) outr[i] = v[k] = v[k] * r * wv[k];
     }
   }
   if (qr != nullptr) {
