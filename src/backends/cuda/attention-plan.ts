@@ -7,8 +7,8 @@
 
 /** attention.cu's ATT_CHUNK (keys a block takes at once) and query heads a block serves (ATT_HEADS). */
 export const ATTENTION_THREADS = 128;
-/** attention.cu's block size, ATT_THREADS: ATT_SLICES (4) threads share each key and each output dimension. */
-export const ATTENTION_BLOCK_THREADS = 4 * ATTENTION_THREADS;
+/** attention.cu's largest block, ATT_THREADS: ATT_SLICES (4) threads share each key and each output dimension. */
+export const ATTENTION_SLICED_THREADS = 4 * ATTENTION_THREADS;
 export const ATTENTION_HEADS = 4;
 /** The head dimension one block covers (ATT_CHUNK * ATT_DIMS). */
 export const ATTENTION_MAX_HEAD_DIM = 512;
@@ -25,6 +25,12 @@ export interface AttentionPlan {
   readonly spans: number;
   /** Blocks of the launch. */
   readonly blocks: number;
+  /**
+   * Threads a block: ATTENTION_SLICED_THREADS when the call has fewer blocks than the target (decode:
+   * each thread then waits on a quarter of the cache loads), else ATTENTION_THREADS (prefill: small blocks fill the
+   * device and pay fewer barriers).
+   */
+  readonly threads: number;
   /** Floats of partial results the call needs ([T][H][spans][2 + D]; 0 with one span). */
   readonly partFloats: number;
   /** Counters the call needs (one per row, kv head and group; 0 with one span). */
@@ -44,6 +50,7 @@ export function planAttention(T: number, numHeads: number, numKvHeads: number, h
     span,
     spans,
     blocks: rowBlocks * spans,
+    threads: rowBlocks * spans < targetBlocks ? ATTENTION_SLICED_THREADS : ATTENTION_THREADS,
     partFloats: split ? T * numHeads * spans * (2 + headDim) : 0,
     counters: split ? rowBlocks : 0,
   };

@@ -12,7 +12,7 @@ import type { Backend, BackendDescriptor, BackendInfo, BackendOptions } from '..
 import { readTarget, withShapeChecks } from '../checks.js';
 import { ropeCosSinRows } from '../rope-cos-sin.js';
 import type { ActivationBuffer, ActivationScheme, BackendOps, KvCacheBuffer, MatrixHandle, QuantizedBuffer, TernaryHandle, VectorHandle } from '../ops.js';
-import { ATTENTION_BLOCK_THREADS, ATTENTION_MAX_HEAD_DIM, ATTENTION_TARGET_BLOCKS, planAttention } from './attention-plan.js';
+import { ATTENTION_MAX_HEAD_DIM, ATTENTION_TARGET_BLOCKS, planAttention } from './attention-plan.js';
 import { f32, i32, ptr, type CudaDriver, type DevicePtr, type KernelArg } from './driver.js';
 import type { KernelCacheResult } from './kernel-cache.js';
 import { openCuda } from './open.js';
@@ -361,7 +361,7 @@ export class CudaBackend implements Backend {
           const n = T * cache.kvDim;
           this.launch('kv_append', blocks(n), [256, 1], 0, [ptr(k.ptr), ptr(v.ptr), ptr(append.kCache), ptr(append.vCache), i32(n), i32(cache.kvDim), i32(cache.capacity), ptr(pos)]);
         }
-        this.launch(op, plan.blocks, [ATTENTION_BLOCK_THREADS, 1], 0, [
+        this.launch(op, plan.blocks, [plan.threads, 1], 0, [
           ptr(q.ptr), ptr(cache.k[a.layer]), ptr(cache.v[a.layer]), ptr(out.ptr), i32(T), i32(a.numHeads), i32(a.numKvHeads), i32(a.headDim), ptr(pos), f32(1 / Math.sqrt(a.headDim)), i32(cache.capacity),
           i32(plan.span), i32(plan.spans), ptr(part), ptr(done),
         ]);

@@ -7,13 +7,15 @@
 // is used by all of them (2B-4T: four query heads a kv head, the cache read a quarter as often as by a block per
 // query head). It walks its keys a chunk of ATT_CHUNK at a time with an online softmax: a running max m, earlier
 // outputs rescaled by exp(m_old - m_new) when the max grows, the sum l kept in registers until the end; no row of
-// scores has to fit in shared memory. ATT_SLICES threads share each key and each output dimension: thread
-// (lane = tid % ATT_CHUNK, slice = tid / ATT_CHUNK) takes dimensions d = slice, slice + ATT_SLICES, ... of key lane's
-// dot product (the slices' sums added in slice order), and keys jj = slice, slice + ATT_SLICES, ... of output
-// dimensions d = lane + i * ATT_CHUNK (D <= ATT_CHUNK * ATT_DIMS; the slices' outputs added in slice order at the
-// end). Each thread thus waits on a quarter of the loads a thread per key would: at decode the cache comes from
-// DRAM and a block's loads in flight, not arithmetic, set its time (H200, 2B-4T at 512 positions: 33 us a call
-// with one thread per key).
+// scores has to fit in shared memory. A block has ATT_CHUNK * slices threads (slices = 1 or ATT_SLICES, from the
+// launch): `slices` threads share each key and each output dimension. Thread (lane = tid % ATT_CHUNK,
+// slice = tid / ATT_CHUNK) takes dimensions d = slice, slice + slices, ... of key lane's dot product (the slices' sums
+// added in slice order), and keys jj = slice, slice + slices, ... of output dimensions d = lane + i * ATT_CHUNK
+// (D <= ATT_CHUNK * ATT_DIMS; the slices' outputs added in slice order at the end). With four slices each thread
+// waits on a quarter of the loads: a call of few blocks (decode) reads the cache from DRAM, and loads in flight set
+// its time (H200, 2B-4T at 512 positions: 23 us a call against 33 with one slice). A call of many blocks (prefill)
+// takes one slice: blocks of 128 threads fill the multiprocessors and pay fewer barriers (512 prompt tokens: 150 us
+// a call against 338 with four).
 //
 // Spans: a decode step is one row over few kv heads (2B-4T: 5 blocks), too few to keep a device busy over a long
 // context, so the positions may be split into spans of `span` keys (a multiple of ATT_CHUNK), one block each
@@ -23,7 +25,7 @@
 // All blocks of a row with one span write `out` themselves.
 #define ATT_CHUNK 128
 #define ATT_SLICES 4
-#define ATT_THREADS (ATT_CHUNK * ATT_SLICES)
+#define ATT_THREADS (ATT_CHUNK * ATT_SLICES) // the largest block
 #define ATT_DIMS 4
 #define ATT_HEADS 4
 
@@ -52,7 +54,7 @@ __device__ void blockReduceHeads(float* v, bool isMax) {
   }
 }
 
-// Grid: T * Hkv * groups * spans blocks of ATT_THREADS, groups = ceil((H / Hkv) / ATT_HEADS); block index
+// Grid: T * Hkv * groups * spans blocks of ATT_CHUNK or ATT_THREADS threads, groups = ceil((H / Hkv) / ATT_HEADS); block index
 // ((t * Hkv + kvh) * groups + g) * spans + s. part: [T][H][spans][2 + D] floats (m, l, output), done: [T * Hkv * groups]
 // ints, both unused (may be null) when spans == 1. *pos: the call's first position (device memory, so that a decode
 // step's launches stay the same from token to token: src/backends/cuda/step-launches.ts).
@@ -64,7 +66,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention(const float*
   int G = H / Hkv, groups = (G + ATT_HEADS - 1) / ATT_HEADS;
   int b = blockIdx.x, s = b % spans, counter = b / spans;
   int g = counter % groups, kvh = (counter / groups) % Hkv, t = counter / groups / Hkv, tid = threadIdx.x;
-  int lane = tid % ATT_CHUNK, slice = tid / ATT_CHUNK;
+  int lane = tid % ATT_CHUNK, slice = tid / ATT_CHUNK, slices = blockDim.x / ATT_CHUNK;
   int h0 = kvh * G + g * ATT_HEADS, nh = min(ATT_HEADS, G - g * ATT_HEADS), kvDim = Hkv * D;
   int n = *pos + t + 1, rowSpans = (n + span - 1) / span;
   if (s >= rowSpans) return; // this row's context ends before the span (the whole block leaves together)
@@ -74,7 +76,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention(const float*
 #pragma unroll
   for (int hh = 0; hh < ATT_HEADS; hh++) {
     const float* qr = q + ((size_t)t * H + h0 + hh) * D;
-    for (int d = tid; d < D; d += ATT_THREADS) qs[hh][d] = hh < nh ? qr[d] : 0.0f;
+    for (int d = tid; d < D; d += blockDim.x) qs[hh][d] = hh < nh ? qr[d] : 0.0f;
   }
   __syncthreads();
   float m[ATT_HEADS], l[ATT_HEADS], o[ATT_HEADS][ATT_DIMS];
@@ -94,7 +96,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention(const float*
 #pragma unroll
       for (int hh = 0; hh < ATT_HEADS; hh++) dot[hh] = 0.0f;
 #pragma unroll 8
-      for (int d = slice; d < D; d += ATT_SLICES) {
+      for (int d = slice; d < D; d += slices) {
         float k = kr[(size_t)d * capacity];
 #pragma unroll
         for (int hh = 0; hh < ATT_HEADS; hh++) dot[hh] += qs[hh][d] * k;
@@ -107,7 +109,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention(const float*
     for (int hh = 0; hh < ATT_HEADS; hh++) {
       float dot = dots[0][hh][lane];
 #pragma unroll
-      for (int r = 1; r < ATT_SLICES; r++) dot += dots[r][hh][lane];
+      for (int r = 1; r < slices; r++) dot += dots[r][hh][lane];
       sc[hh] = j < j1 ? dot * scale : -3.0e38f;
       mx[hh] = sc[hh];
     }
@@ -131,7 +133,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention(const float*
       for (int hh = 0; hh < ATT_HEADS; hh++) acc[hh] = o[hh][i] * alpha[hh];
       const float* vr = vc + (size_t)c0 * kvDim + kvh * D + d;
 #pragma unroll 8
-      for (int jj = slice; jj < chunk; jj += ATT_SLICES) {
+      for (int jj = slice; jj < chunk; jj += slices) {
         float v = vr[(size_t)jj * kvDim];
 #pragma unroll
         for (int hh = 0; hh < ATT_HEADS; hh++) acc[hh] += p[hh][jj] * v;
@@ -142,7 +144,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention(const float*
     __syncthreads(); // every thread has read p and dots before the next chunk writes them
   }
   // The slices' outputs, added in slice order into slice 0's registers (qs is free now).
-  for (int r = 1; r < ATT_SLICES; r++) {
+  for (int r = 1; r < slices; r++) {
     if (slice == r) {
 #pragma unroll
       for (int hh = 0; hh < ATT_HEADS; hh++)
@@ -197,7 +199,7 @@ extern "C" __global__ void __launch_bounds__(ATT_THREADS) attention(const float*
     float M = -3.0e38f, L = 0.0f;
     for (int r = 0; r < rowSpans; r++) M = fmaxf(M, pr[r * (2 + D)]);
     for (int r = 0; r < rowSpans; r++) L += pr[r * (2 + D) + 1] * expf(pr[r * (2 + D)] - M);
-    for (int d = tid; d < D; d += ATT_THREADS) {
+    for (int d = tid; d < D; d += blockDim.x) {
       float acc = 0.0f;
       for (int r = 0; r < rowSpans; r++) acc += pr[r * (2 + D) + 2 + d] * expf(pr[r * (2 + D)] - M);
       out[((size_t)t * H + h0 + hh) * D + d] = acc / L;
