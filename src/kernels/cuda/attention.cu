@@ -14,7 +14,7 @@
 // (D <= ATT_CHUNK * ATT_DIMS; the slices' outputs added in slice order at the end). With four slices each thread
 // waits on a quarter of the loads: a call of few blocks (decode) reads the cache from DRAM, and loads in flight set
 // its time (H200, 2B-4T at 512 positions: 23 us a call against 33 with one slice). A call of many blocks (prefill)
-// takes one slice: blocks of 128 threads fill the multiprocessors and pay fewer barriers (512 prompt tokens: 150 us
+// takes one slice: blocks of 128 threads fill the multiprocessors and pay fewer barriers (512 prompt tokens: 176 us
 // a call against 338 with four).
 //
 // Spans: a decode step is one row over few kv heads (2B-4T: 5 blocks), too few to keep a device busy over a long
