@@ -3,7 +3,7 @@
  * call does nothing, at the 2B-4T shape (a synthetic GGUF, written to /tmp on first use). It measures the
  * JavaScript a token costs (ops, fusion, step recording) and counts the driver calls a token makes — on a device
  * each cuLaunchKernel adds a few microseconds of its own (4.4 µs measured on an H200's host, docs/backends.md),
- * which is what CUDA graphs (BITNET_CUDA_GRAPHS=on) replace with one cuGraphLaunch.
+ * which is what CUDA graphs (on by default; BITNET_CUDA_GRAPHS=off) replace with one cuGraphLaunch.
  *
  * Usage: npm run build && node bench/cuda-host-cost.mjs [--tokens 300] [--shape 2b4t]
  */

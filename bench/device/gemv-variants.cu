@@ -1,5 +1,5 @@
-// Decode-product (T = 1) candidates timed against bitnet.cu's ternary_int8 by gemv-variants.mjs; compiled after
-// common.cuh. Same layout and numerics as ternary_int8 (its header): y[j] = (sum q * t) * beta / s[0].
+// Decode-product (T = 1) candidates timed against bitnet.cu's ternary_row_int8 and ternary_int8 by gemv-variants.mjs;
+// compiled after common.cuh. gemv_g1 became bitnet.cu's ternary_row_int8 (fastest here on every shape, 2026-11-27). Same layout and numerics as ternary_int8 (its header): y[j] = (sum q * t) * beta / s[0].
 // Each warp takes R rows and issues every weight load of its rows before the first multiply (up to 4 uint4 a lane a
 // row: K <= 8192), so that a warp has R * 2 KB in flight rather than 512 bytes; SMEM: the block first copies the
 // activation row into shared memory, so the warps read it from there instead of L1/L2.

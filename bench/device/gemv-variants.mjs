@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * Decode-product candidates (gemv-variants.cu) against the backend's ternary_int8, on the 2B-4T decode shapes, GPU
- * time only: a spin kernel holds the device while the host queues `reps` launches, and CUDA events around them
+ * Decode-product candidates (gemv-variants.cu) against the backend's kernels — ternary_row_int8 (the decode product
+ * since 2026-11-27, gemv_g1's design) and ternary_int8 (the token-tiled loop) — on the 2B-4T decode shapes, GPU time
+ * only: a spin kernel holds the device while the host queues `reps` launches, and CUDA events around them
  * give the device's time per launch (back to back in the stream). Every candidate's output must equal
  * ternary_int8's bit for bit. Usage: node bench/device/gemv-variants.mjs [--out FILE.json]
  */
@@ -71,6 +72,12 @@ for (const [label, N, K] of [['o (2560x2560)', 2560, 2560], ['qkv (3840x2560)', 
   const row = { shape: label, packedMB: words.byteLength / 1e6, variants: {} };
   row.variants.ternary_int8 = deviceUs(kernels.get('ternary_int8'), Math.ceil(N / 8), [32, 8], 0, args);
   driver.download(want, y);
+  const none = [P(0n), I(0), F(0), P(0n)];
+  driver.zero(y, 4 * N);
+  const rowUs = deviceUs(kernels.get('ternary_row_int8'), Math.ceil(N / 8), [32, 8], 0, [P(w), I(N), F(0.75), P(y), ...none, ...none, I(Kw), P(qd), P(s)]);
+  const rowGot = new Float32Array(N);
+  driver.download(rowGot, y);
+  row.variants.ternary_row_int8 = rowGot.every((v, i) => Object.is(v, want[i])) ? rowUs : `WRONG (${rowUs})`;
   for (const name of VARIANTS) {
     const R = Number(name.slice(-1));
     const smem = name.includes('_s') ? K : 0;
