@@ -332,7 +332,6 @@ extern "C" __global__ void lm_head(const void* table, int storage, int V, int d,
     const float* xr = x + (size_t)(fromRow + t) * d;
     float acc = 0.0f;
     if (wide) {
-#pragma unroll 8
       for (int c = threadIdx.x; c < d / per; c += WARP) {
         const uint4 u = row[c];
         const unsigned words[4] = {u.x, u.y, u.z, u.w};
@@ -369,7 +368,6 @@ extern "C" __global__ void argmax_rows(const float* x, int cols, int* out) {
   const int tid = threadIdx.x;
   float best = __int_as_float(0xff800000); // -infinity: ties with it go to the lower index, NaNs never compare
   int at = 0x7fffffff;
-#pragma unroll 8
   for (int i = tid; i < cols; i += blockDim.x) {
     float v = xr[i];
     if (v > best || (v == best && i < at)) {
