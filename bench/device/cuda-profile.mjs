@@ -11,7 +11,7 @@
  * Prints, per kernel and grid, launches per decode token and µs (median over the tokens), then the step's total.
  */
 import { writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { openDeviceTimer } from './device-timer.mjs';
 
 const arg = (name, fallback) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : fallback);
 const modelPath = process.argv[2];
@@ -24,44 +24,23 @@ const { InferenceEngine } = await dist('index.js');
 
 const { driver, kernels } = await openCuda();
 const names = new Map([...kernels].map(([name, fn]) => [fn, name]));
-const koffi = createRequire(import.meta.url)('koffi');
-const cu = koffi.load('libcuda.so.1');
-const fn = (sig) => cu.func(sig);
-const cuEventCreate = fn('int cuEventCreate(_Out_ void **ev, unsigned int flags)');
-const cuEventRecord = fn('int cuEventRecord(void *ev, void *stream)');
-const cuEventSynchronize = fn('int cuEventSynchronize(void *ev)');
-let cuEventElapsedTime;
-try {
-  cuEventElapsedTime = fn('int cuEventElapsedTime_v2(_Out_ float *ms, void *start, void *end)');
-} catch {
-  cuEventElapsedTime = fn('int cuEventElapsedTime(_Out_ float *ms, void *start, void *end)');
-}
-const ck = (rc, what) => {
-  if (rc !== 0) throw new Error(`${what}: CUDA error ${rc}`);
-};
-const events = Array.from({ length: 4096 }, () => {
-  const e = [null];
-  ck(cuEventCreate(e, 0), 'cuEventCreate');
-  return e[0];
-});
-const spinModule = driver.loadModule(driver.compile('extern "C" __global__ void spin(long long cycles) { long long t0 = clock64(); while (clock64() - t0 < cycles) {} }', 'spin.cu'), ['spin']);
-const spinKernel = spinModule.get('spin');
-const SPIN_CYCLES = 40_000_000n; // ~20 ms at 2 GHz: longer than the host takes to queue a step
+const timer = openDeviceTimer(driver);
+const events = timer.events(4096);
 
 const launch = driver.launch;
 const upload = driver.upload;
 const download = driver.download;
 let profiling = false;
-/** The current step: [event index, label] per launch; `base` the event before the first of them. */
+/** The current step: events used so far, and per mark its event and label (null for a spin). */
 let step = null;
 const steps = [];
 const record = () => {
   const e = events[step.used++];
-  ck(cuEventRecord(e, null), 'cuEventRecord');
+  timer.record(e);
   return e;
 };
 const spin = () => {
-  launch(spinKernel, 1, [1, 1], 0, [{ type: 'ptr', value: SPIN_CYCLES }]);
+  timer.spin();
   step.marks.push({ event: record(), label: null });
 };
 driver.launch = (kernel, grid, block, shared, args) => {
@@ -80,13 +59,11 @@ driver.upload = (dst, src) => {
 driver.download = (dst, src) => {
   download(dst, src);
   if (!profiling || step === null) return;
-  ck(cuEventSynchronize(step.marks[step.marks.length - 1].event), 'cuEventSynchronize');
+  timer.synchronize(step.marks[step.marks.length - 1].event);
   const kernelsUs = [];
-  const ms = [0];
   for (let i = 1; i < step.marks.length; i++) {
     if (step.marks[i].label === null) continue; // a spin
-    ck(cuEventElapsedTime(ms, step.marks[i - 1].event, step.marks[i].event), 'cuEventElapsedTime');
-    kernelsUs.push([step.marks[i].label, ms[0] * 1000]);
+    kernelsUs.push([step.marks[i].label, timer.elapsedUs(step.marks[i - 1].event, step.marks[i].event)]);
   }
   steps.push(kernelsUs);
   step = null;

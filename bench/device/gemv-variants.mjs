@@ -7,45 +7,28 @@
  * ternary_int8's bit for bit. Usage: node bench/device/gemv-variants.mjs [--out FILE.json]
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { openDeviceTimer } from './device-timer.mjs';
 
 const dist = (p) => import(new URL(`../../dist/${p}`, import.meta.url).href);
 const { openCuda } = await dist('backends/cuda/open.js');
 const { driver, kernels } = await openCuda();
-const koffi = createRequire(import.meta.url)('koffi');
-const cu = koffi.load('libcuda.so.1');
-const cuEventCreate = cu.func('int cuEventCreate(_Out_ void **ev, unsigned int flags)');
-const cuEventRecord = cu.func('int cuEventRecord(void *ev, void *stream)');
-const cuEventSynchronize = cu.func('int cuEventSynchronize(void *ev)');
-let cuEventElapsedTime;
-try {
-  cuEventElapsedTime = cu.func('int cuEventElapsedTime_v2(_Out_ float *ms, void *start, void *end)');
-} catch {
-  cuEventElapsedTime = cu.func('int cuEventElapsedTime(_Out_ float *ms, void *start, void *end)');
-}
-const ev = () => {
-  const e = [null];
-  cuEventCreate(e, 0);
-  return e[0];
-};
-const [e0, e1] = [ev(), ev()];
+const timer = openDeviceTimer(driver);
+const [e0, e1] = timer.events(2);
 const src = (p) => readFileSync(new URL(p, import.meta.url), 'utf8');
 const VARIANTS = ['gemv_g1', 'gemv_g2', 'gemv_g4', 'gemv_s1', 'gemv_s2', 'gemv_s4'];
-const mod = driver.loadModule(driver.compile(`${src('../../src/kernels/cuda/common.cuh')}\nextern "C" __global__ void spin(long long cycles) { long long t0 = clock64(); while (clock64() - t0 < cycles) {} }\n${src('./gemv-variants.cu')}`, 'gemv-variants.cu'), [...VARIANTS, 'spin', 'empty_kernel']);
+const mod = driver.loadModule(driver.compile(`${src('../../src/kernels/cuda/common.cuh')}\n${src('./gemv-variants.cu')}`, 'gemv-variants.cu'), [...VARIANTS, 'empty_kernel']);
 const P = (v) => ({ type: 'ptr', value: v });
 const I = (v) => ({ type: 'i32', value: v });
 const F = (v) => ({ type: 'f32', value: v });
 
 /** µs of device time per launch, `reps` launches back to back. */
 function deviceUs(kernel, grid, block, shared, args, reps = 200) {
-  driver.launch(mod.get('spin'), 1, [1, 1], 0, [P(40_000_000n)]);
-  cuEventRecord(e0, null);
+  timer.spin();
+  timer.record(e0);
   for (let i = 0; i < reps; i++) driver.launch(kernel, grid, block, shared, args);
-  cuEventRecord(e1, null);
-  cuEventSynchronize(e1);
-  const ms = [0];
-  cuEventElapsedTime(ms, e0, e1);
-  return (ms[0] * 1000) / reps;
+  timer.record(e1);
+  timer.synchronize(e1);
+  return timer.elapsedUs(e0, e1) / reps;
 }
 
 let seed = 7;
