@@ -10,28 +10,20 @@
  *   against the exact integer product.
  */
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../spec/arbitraries.js';
+import { roundHalfEven } from '../../spec/math.js';
 import { packTernaryRows } from '../../src/formats/ternary-rows.js';
 import { fromArray } from '../../src/tensor.js';
 import { createEmulatedCudaBackend, emulatedCudaUnavailable } from '../helpers/cuda-emulator/backend.js';
 
 const unavailable = emulatedCudaUnavailable();
 
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return (Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r) + 0; // + 0: int8 has no -0
-}
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
 describe.skipIf(unavailable !== null)(`cuda row_fused [emulated]${unavailable === null ? '' : ` skipped: ${unavailable}`}`, () => {
   // 8,192: the widest row held in registers (512 threads × 16); 8,200 and 9,000: through memory.
   it.each([2560, 8192, 8200, 9000])('K = %i: sum, RMSNorm and int8 quantisation in one launch match independent arithmetic', async (K) => {
     const { backend: b, driver } = createEmulatedCudaBackend();
     const rows = 2;
-    const r = rng(K);
+    const r = prng(K);
     const a = Float32Array.from({ length: rows * K }, () => (r() - 0.5) * 4);
     const c = Float32Array.from({ length: rows * K }, () => (r() - 0.5) * 4);
     const w = Float32Array.from({ length: K }, () => 0.5 + r());
@@ -64,7 +56,7 @@ describe.skipIf(unavailable !== null)(`cuda row_fused [emulated]${unavailable ==
       }
       const s = 127 / Math.max(m, 1e-5);
       expect(scale[t]).toBe(s);
-      for (let i = 0; i < K; i++) expect(q[t * K + i], `row ${t}, element ${i}`).toBe(Math.min(127, Math.max(-128, roundHalfEven(norm[t * K + i] * s))));
+      for (let i = 0; i < K; i++) expect(q[t * K + i], `row ${t}, element ${i}`).toBe(Math.min(127, Math.max(-128, roundHalfEven(norm[t * K + i] * s))) + 0); // + 0: int8 has no -0
     }
     b.dispose();
   });
@@ -75,7 +67,7 @@ describe.skipIf(unavailable !== null)(`cuda row_fused [emulated]${unavailable ==
   ])('K = %i: a one-token product (%s) equals the exact integer product', async (K, kernel) => {
     const { backend: b, driver } = createEmulatedCudaBackend();
     const N = 19;
-    const r = rng(K + 1);
+    const r = prng(K + 1);
     const t = Int8Array.from({ length: N * K }, () => Math.floor(r() * 3) - 1);
     // Integers with 127 at the row's largest: per-token scale 1, so q = x exactly.
     const x = Float32Array.from({ length: K }, (_, i) => (i === 5 ? 127 : Math.floor(r() * 255) - 127));
